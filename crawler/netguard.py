@@ -1,0 +1,70 @@
+"""Refusing links learned from content that point into private networks.
+
+Feed entries and page links are untrusted: one pointing at 127.0.0.1, 10.0.0.0/8 or
+169.254.169.254 could make peacewatch probe its own network. Configured source URLs
+are trusted; everything learned from content passes `check_url` unless
+`network.allow_private` is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+
+
+class BlockedURL(ValueError):
+    """A URL peacewatch will not fetch; the message says why."""
+
+
+def is_public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_scheme(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        raise BlockedURL(f"refused {parts.scheme or 'relative'} URL (only http and https)")
+    if not parts.hostname:
+        raise BlockedURL("refused URL without a host")
+    return parts.hostname
+
+
+def resolve_host_sync(host: str) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise BlockedURL(f"cannot resolve {host}: {exc}") from None
+    return sorted({info[4][0] for info in infos})
+
+
+def check_addresses(host: str, addresses: list[str]) -> None:
+    for address in addresses:
+        if not is_public_address(address.split("%", 1)[0]):
+            raise BlockedURL(f"refused {host}: resolves to private address {address}")
+
+
+def check_url_sync(url: str, *, allow_private: bool) -> None:
+    host = check_scheme(url)
+    if allow_private:
+        return
+    check_addresses(host, resolve_host_sync(host))
+
+
+async def check_url(url: str, *, allow_private: bool) -> None:
+    """Raise BlockedURL unless `url` is http(s) to public addresses only."""
+    host = check_scheme(url)
+    if allow_private:
+        return
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        addresses = [host.strip("[]")]
+    except ValueError:
+        addresses = await asyncio.get_running_loop().run_in_executor(None, resolve_host_sync, host)
+    check_addresses(host, addresses)

@@ -1,0 +1,1 @@
+"""`peacewatch crawl`: one pass over the sources."""

@@ -1,0 +1,1 @@
+"""Reporting commands over stored state."""

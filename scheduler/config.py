@@ -1,0 +1,163 @@
+"""The one config file: find it, read it, fill in `${VAR}`, validate it whole.
+
+Each package owns the models of its own sections; this module composes them into
+`Settings`. Any problem surfaces as `ConfigError` with one line naming the key, before
+the program does anything.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
+
+from crawler.settings import (
+    DatabaseSettings,
+    DedupSettings,
+    NetworkSettings,
+    SourceSettings,
+    Strict,
+    TopicSettings,
+)
+from notifier.settings import AlertSettings, ChannelSettings, WebSettings
+from scheduler.daemon_settings import DaemonSettings
+
+CONFIG_ENV = "PEACEWATCH_CONFIG"
+DEFAULT_PATH = Path("peacewatch.toml")
+DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigError(ValueError):
+    """A config problem, worded as the one line the user will read."""
+
+
+class Settings(Strict):
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    topics: list[TopicSettings] = Field(default_factory=list)
+    sources: list[SourceSettings] = Field(default_factory=list)
+    channels: list[ChannelSettings] = Field(default_factory=list)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    dedup: DedupSettings = Field(default_factory=DedupSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if not self.topics:
+            self.topics = [TopicSettings()]
+        _unique("topics", [t.name for t in self.topics])
+        _unique("sources", [s.name for s in self.sources])
+        _unique("channels", [c.name for c in self.channels])
+        topic_names = {t.name for t in self.topics}
+        for index, source in enumerate(self.sources):
+            if source.topic is None:
+                source.topic = self.topics[0].name
+            elif source.topic not in topic_names:
+                raise ValueError(
+                    f"sources[{index}].topic: unknown topic {source.topic!r} "
+                    f"(known: {', '.join(sorted(topic_names))})"
+                )
+        return self
+
+    def topic(self, name: str | None = None) -> TopicSettings:
+        for topic in self.topics:
+            if name is None or topic.name == name:
+                return topic
+        raise KeyError(name)
+
+
+def _unique(section: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            raise ValueError(f"{section}[{index}].name: duplicate name {name!r}")
+        seen.add(name)
+
+
+def resolve_path(path: Path | str | None) -> Path | None:
+    """The config file to read: `--config`, then $PEACEWATCH_CONFIG, then ./peacewatch.toml.
+
+    None means no file was named and none exists: the built-in default applies.
+    """
+    if path is not None:
+        return Path(path)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    if DEFAULT_PATH.exists():
+        return DEFAULT_PATH
+    return None
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    resolved = resolve_path(path)
+    if resolved is None:
+        return parse_settings(DEFAULT_CONFIG.read_text(encoding="utf-8"), "default config")
+    try:
+        text = resolved.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {resolved} not found (run `peacewatch init`)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {resolved}: {exc}") from None
+    return parse_settings(text, str(resolved))
+
+
+def parse_settings(text: str, origin: str = "config") -> Settings:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    try:
+        raw = _interpolate(raw, ())
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}: {_first_error(exc, raw)}") from None
+
+
+def _interpolate(value: Any, where: tuple[str | int, ...]) -> Any:
+    if isinstance(value, str):
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise ConfigError(
+                    f"{_key(where)}: environment variable {name} is not set"
+                )
+            return os.environ[name]
+
+        return _VAR.sub(replace, value)
+    if isinstance(value, dict):
+        return {k: _interpolate(v, (*where, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, (*where, i)) for i, v in enumerate(value)]
+    return value
+
+
+def _key(where: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in where:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "config"
+
+
+def _first_error(exc: ValidationError, raw: dict[str, Any]) -> str:
+    error = exc.errors()[0]
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p and "]" in p))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"{_key(loc)}: unknown key"
+    if error["type"] == "missing":
+        return f"{_key(loc)}: required key is missing"
+    if error["type"].startswith("url_"):
+        return f"{_key(loc)}: invalid URL {error.get('input')!r} ({message})"
+    if not loc and message.split(":", 1)[0].endswith(("name", "topic")):
+        return message
+    return f"{_key(loc)}: {message}" if loc else message

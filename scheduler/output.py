@@ -1,0 +1,53 @@
+"""How commands talk to people and scripts.
+
+With `--json`, standard output carries only JSON; everything for a person (progress,
+logs, tables) goes to stderr or to a TTY. Errors are one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, set | tuple):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(value: Any, *, indent: int | None = 2) -> str:
+    return json.dumps(value, default=_default, ensure_ascii=False, indent=indent)
+
+
+def emit_json(value: Any) -> None:
+    sys.stdout.write(dumps(value) + "\n")
+    sys.stdout.flush()
+
+
+def emit_json_lines(values: Iterable[Any]) -> None:
+    for value in values:
+        sys.stdout.write(dumps(value, indent=None) + "\n")
+    sys.stdout.flush()
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Stop the command with one readable line on stderr."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def show_progress(json_output: bool) -> bool:
+    """Progress bars only for a person watching a terminal."""
+    return not json_output and err_console.is_terminal
