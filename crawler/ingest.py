@@ -150,9 +150,14 @@ class Ingestor:
         report: IngestReport,
     ) -> Article:
         fp: Fingerprint = self.dedup.fingerprint(candidate.title, candidate.body)
-        original = hashes.get(fp.content_hash) or session.exec(  # type: ignore[call-overload]
-            select(Article).where(Article.content_hash == fp.content_hash).limit(1)
-        ).scalars().first()
+        original = (
+            hashes.get(fp.content_hash)
+            or session.exec(  # type: ignore[call-overload]
+                select(Article).where(Article.content_hash == fp.content_hash).limit(1)
+            )
+            .scalars()
+            .first()
+        )
         published = as_utc(candidate.published)
         article = Article(
             url=url,

@@ -28,8 +28,16 @@ DEFAULT_TOPIC_QUERY: list[list[str]] = [
     ["ukrain*", "kyiv", "kiev", "zelensk*"],
     ["russia*", "moscow", "kremlin", "putin"],
     [
-        "talks", "negotiat*", "peace", "ceasefire", "cease-fire", "truce", "summit",
-        "delegation*", "mediat*", "diplomat*",
+        "talks",
+        "negotiat*",
+        "peace",
+        "ceasefire",
+        "cease-fire",
+        "truce",
+        "summit",
+        "delegation*",
+        "mediat*",
+        "diplomat*",
     ],
 ]
 

@@ -8,8 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 STATUSES = (
-    "none", "proposed", "scheduled", "ongoing", "progress", "stalled", "collapsed",
-    "ceasefire", "agreement",
+    "none",
+    "proposed",
+    "scheduled",
+    "ongoing",
+    "progress",
+    "stalled",
+    "collapsed",
+    "ceasefire",
+    "agreement",
 )
 DECISIVE = frozenset({"ceasefire", "agreement", "collapsed"})
 

@@ -11,12 +11,46 @@ from w3lib.url import canonicalize_url, url_query_cleaner
 
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid",
-        "igshid", "ocid", "cmpid", "ito", "ns_mchannel", "ns_source", "ns_campaign",
-        "ns_linkname", "ns_fee", "taid", "smid", "ref", "ref_src", "ref_url", "cmp",
-        "src", "guccounter", "guce_referrer", "guce_referrer_sig", "at_medium",
-        "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4", "s_cid",
-        "_ga", "_gl", "spm", "share", "amp",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "ocid",
+        "cmpid",
+        "ito",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ns_fee",
+        "taid",
+        "smid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "cmp",
+        "src",
+        "guccounter",
+        "guce_referrer",
+        "guce_referrer_sig",
+        "at_medium",
+        "at_campaign",
+        "at_custom1",
+        "at_custom2",
+        "at_custom3",
+        "at_custom4",
+        "s_cid",
+        "_ga",
+        "_gl",
+        "spm",
+        "share",
+        "amp",
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "hsa_", "oly_", "vero_", "__twitter")
@@ -50,8 +84,12 @@ def canonical_url(url: str) -> str:
     path = _AMP_PATH.sub("", parts.path) or "/"
     if len(path) > 1:
         path = path.rstrip("/") or "/"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
-    cleaned = urlunsplit(("https" if scheme == "https" else scheme, netloc, path, urlencode(query), ""))
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    ]
+    cleaned = urlunsplit(
+        ("https" if scheme == "https" else scheme, netloc, path, urlencode(query), "")
+    )
     cleaned = url_query_cleaner(cleaned, parameterlist=(), remove=True, keep_fragments=False)
     return canonicalize_url(cleaned, keep_fragments=False)
 

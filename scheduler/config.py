@@ -128,9 +128,7 @@ def _interpolate(value: Any, where: tuple[str | int, ...]) -> Any:
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in os.environ:
-                raise ConfigError(
-                    f"{_key(where)}: environment variable {name} is not set"
-                )
+                raise ConfigError(f"{_key(where)}: environment variable {name} is not set")
             return os.environ[name]
 
         return _VAR.sub(replace, value)

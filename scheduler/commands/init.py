@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -43,5 +42,3 @@ def db_upgrade(config: ConfigOption = None) -> None:
     except DatabaseError as exc:
         fail(str(exc))
     err_console.print(f"database at revision {current_revision(engine)}")
-
-
