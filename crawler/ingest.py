@@ -128,16 +128,18 @@ class Ingestor:
                 report.skipped += 1
         stored = self.known_urls(session, [c.url for c in relevant])
         hashes: dict[str, Article] = {}
-        for candidate in relevant:
-            url = canonical_url(candidate.url)
-            if url in stored:
-                report.duplicates += 1
-                continue
-            stored.add(url)
-            article = self._store(session, candidate, url, now, hashes, report)
-            if article.id is not None:
-                report.article_ids.append(article.id)
-        self._update_stories(session, report.story_ids, now)
+        try:
+            for candidate in relevant:
+                url = canonical_url(candidate.url)
+                if url in stored:
+                    report.duplicates += 1
+                    continue
+                stored.add(url)
+                self._store(session, candidate, url, now, hashes, report)
+            self._update_stories(session, report.story_ids, now)
+        except BaseException:
+            self.forget(report)
+            raise
         return report
 
     def _store(
@@ -148,7 +150,7 @@ class Ingestor:
         now: datetime,
         hashes: dict[str, Article],
         report: IngestReport,
-    ) -> Article:
+    ) -> None:
         fp: Fingerprint = self.dedup.fingerprint(candidate.title, candidate.body)
         original = (
             hashes.get(fp.content_hash)
@@ -202,10 +204,10 @@ class Ingestor:
         session.flush()
         assert article.id is not None and article.story_id is not None
         hashes.setdefault(fp.content_hash, article)
+        report.article_ids.append(article.id)
         self.dedup.add(article.id, article.story_id, fp.signature)
         self._loaded_upto = max(self._loaded_upto, article.id)
         report.story_ids.add(article.story_id)
-        return article
 
     def _update_stories(self, session: Session, story_ids: set[int], now: datetime) -> None:
         if not story_ids:
@@ -232,5 +234,6 @@ class Ingestor:
 
     def forget(self, report: IngestReport) -> None:
         """Drop index entries of a batch whose transaction was rolled back."""
-        self.dedup.remove(report.article_ids)
-        self._loaded_upto = min([self._loaded_upto, *[i - 1 for i in report.article_ids]])
+        if report.article_ids:
+            self.dedup.remove(report.article_ids)
+            self._loaded_upto = min(self._loaded_upto, min(report.article_ids) - 1)

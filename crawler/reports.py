@@ -77,12 +77,15 @@ def list_stories(
     stories = list(session.exec(query).scalars())  # type: ignore[call-overload]
     titles: dict[int, str] = {}
     if stories:
-        first = (
-            select(Article.story_id, Article.title, func.min(Article.id))
+        first_ids = (
+            select(func.min(Article.id))
             .where(Article.story_id.in_([s.id for s in stories]))  # type: ignore[union-attr]
             .group_by(Article.story_id)
         )
-        titles = {row[0]: row[1] for row in session.exec(first).all()}  # type: ignore[call-overload]
+        rows = session.exec(  # type: ignore[call-overload]
+            select(Article.story_id, Article.title).where(Article.id.in_(first_ids))  # type: ignore[union-attr]
+        ).all()
+        titles = {row[0]: row[1] for row in rows}
     return [
         {
             "id": s.id,

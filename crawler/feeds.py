@@ -1,0 +1,194 @@
+"""Feed polling: one conditional GET, one parse, candidate articles out.
+
+A 304 parses nothing and counts as healthy. A document that declares a DTD or
+entities is refused before any parser sees it (entity-expansion bombs and external
+entities), and a feed that cannot be read is an error with a readable reason, never
+an exception that stops the other sources.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from crawler.http import FetchError, HttpFetcher
+from crawler.ingest import Candidate
+from crawler.settings import SourceSettings
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+class FeedError(Exception):
+    """A feed that could not be read; the message says why."""
+
+
+@dataclass
+class FeedPoll:
+    """What one poll of one feed found."""
+
+    source: str
+    candidates: list[Candidate] = field(default_factory=list)
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    final_url: str | None = None
+    error: str | None = None
+    status: int | None = None
+    retry_after: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    warning: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _prolog(body: bytes) -> bytes:
+    """The bytes before the root element, as ASCII-compatible text."""
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        body = body.decode("utf-16", errors="replace").encode("utf-8", errors="replace")
+    elif body[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
+        codec = "utf-16-le" if body[0] == 0x3C else "utf-16-be"
+        body = body.decode(codec, errors="replace").encode("utf-8", errors="replace")
+    match = _FIRST_ELEMENT.search(body)
+    return body[: match.start()] if match else body
+
+
+def refuse_declarations(body: bytes) -> None:
+    """Refuse documents that declare a DTD or entities: nothing a feed needs."""
+    found = _DECLARATION.search(_prolog(body))
+    if found:
+        kind = found.group(1).decode().upper()
+        raise FeedError(
+            f"refused: the document declares a {kind} (possible entity-expansion attack)"
+        )
+
+
+def _entry_time(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            except (OverflowError, ValueError, TypeError):
+                continue
+    return None
+
+
+def _entry_link(entry: Any, base: str) -> str | None:
+    link = entry.get("link")
+    if not link:
+        for candidate in entry.get("links", []):
+            if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
+                link = candidate["href"]
+                break
+    if not link and str(entry.get("id", "")).startswith(("http://", "https://")):
+        link = entry["id"]
+    if not link:
+        return None
+    link = urljoin(base, link.strip())
+    return link if link.startswith(("http://", "https://")) else None
+
+
+def _entry_summary(entry: Any) -> str:
+    summary = entry.get("summary") or ""
+    for content in entry.get("content", []) or []:
+        value = content.get("value") or ""
+        if len(value) > len(summary):
+            summary = value
+    return summary
+
+
+def parse_feed(
+    body: bytes, *, url: str, source: SourceSettings, headers: dict[str, str] | None = None
+) -> tuple[list[Candidate], str | None]:
+    """Candidates from a feed document, plus a warning when the XML was not clean."""
+    refuse_declarations(body)
+    parsed = feedparser.parse(
+        body,
+        response_headers={k.lower(): v for k, v in (headers or {}).items()},
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    entries = parsed.get("entries") or []
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not entries:
+        if problem is not None:
+            raise FeedError(f"malformed feed: {_describe(problem)}")
+        if not parsed.get("version"):
+            raise FeedError("not a feed: no RSS, Atom or RDF document found")
+    base = parsed.get("href") or url
+    candidates = []
+    for entry in entries:
+        link = _entry_link(entry, base)
+        if link is None:
+            continue
+        candidates.append(
+            Candidate(
+                url=link,
+                title=entry.get("title") or "",
+                summary=_entry_summary(entry),
+                published=_entry_time(entry),
+                source=source.name,
+                topic=source.topic or "",
+                author=entry.get("author"),
+                language=parsed.get("feed", {}).get("language") or None,
+            )
+        )
+    if problem is not None and not candidates:
+        raise FeedError(f"malformed feed: {_describe(problem)}")
+    warning = f"feed has defects: {_describe(problem)}" if problem is not None else None
+    return candidates, warning
+
+
+def _describe(problem: Any) -> str:
+    text = str(getattr(problem, "getMessage", lambda: problem)()).strip()
+    return f"{type(problem).__name__}: {text}" if text else type(problem).__name__
+
+
+async def poll_feed(
+    fetcher: HttpFetcher,
+    source: SourceSettings,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> FeedPoll:
+    """Poll one feed once; errors are returned in the result, never raised."""
+    headers: dict[str, str] = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    poll = FeedPoll(source=source.name, etag=etag, last_modified=last_modified)
+    try:
+        result = await fetcher.get(str(source.url), headers=headers, accept=FEED_ACCEPT)
+    except FetchError as exc:
+        poll.error, poll.status, poll.retry_after = exc.reason, exc.status, exc.retry_after
+        return poll
+    poll.status, poll.final_url = result.status, result.url
+    poll.headers = {k.lower(): v for k, v in result.headers.items()}
+    if result.not_modified:
+        poll.not_modified = True
+        return poll
+    poll.etag = result.headers.get("etag")
+    poll.last_modified = result.headers.get("last-modified")
+    try:
+        poll.candidates, poll.warning = parse_feed(
+            result.body, url=result.url, source=source, headers=poll.headers
+        )
+    except FeedError as exc:
+        poll.error = str(exc)
+    except Exception as exc:  # a parser bug on hostile bytes must not stop the run
+        poll.error = f"cannot parse feed: {type(exc).__name__}: {exc}"
+    return poll

@@ -1,0 +1,180 @@
+"""Fetching bytes over HTTP the careful way: caps, timeouts, redirects, politeness.
+
+Every response is streamed and counted after decompression, so a 60 MB page or a
+gzip bomb stops at the cap instead of filling memory. Redirects are followed by hand
+(at most `MAX_REDIRECTS`), and a hop to another host is checked like any link learned
+from content. Errors come out as `FetchError` with a reason a person can read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from crawler.netguard import BlockedURL, check_url
+from crawler.settings import MAX_REDIRECTS, NetworkSettings
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class FetchError(Exception):
+    """A fetch that failed, with a reason fit for `sources` and `crawl --json`."""
+
+    def __init__(self, reason: str, *, status: int | None = None, retry_after: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass
+class FetchResult:
+    url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes = b""
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n / 1024:.0f} KB"
+
+
+def gunzip_capped(body: bytes, max_bytes: int) -> bytes:
+    """Inflate a gzip body that arrived without Content-Encoding, within the cap."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(body, max_bytes + 1)
+    except zlib.error as exc:
+        raise FetchError(f"corrupt gzip body: {exc}") from None
+    if len(out) > max_bytes or inflater.unconsumed_tail:
+        raise FetchError(f"response over the size cap of {_size(max_bytes)} after decompression")
+    return out
+
+
+class HttpFetcher:
+    """One httpx client with a global and a per-host concurrency limit."""
+
+    def __init__(self, network: NetworkSettings) -> None:
+        self.network = network
+        self._global = asyncio.Semaphore(network.concurrency)
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(network.per_host)
+        )
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> HttpFetcher:
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": self.network.agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(self.network.read_timeout, connect=self.network.connect_timeout),
+            limits=httpx.Limits(
+                max_connections=self.network.concurrency,
+                max_keepalive_connections=self.network.concurrency,
+            ),
+            follow_redirects=False,
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        trusted: bool = True,
+        accept: str | None = None,
+    ) -> FetchResult:
+        """GET `url` within the total timeout; `trusted` is False for links from content."""
+        try:
+            async with asyncio.timeout(self.network.total_timeout):
+                return await self._get(url, headers or {}, trusted, accept)
+        except TimeoutError:
+            raise FetchError(
+                f"timed out after {self.network.total_timeout:g} s (total time budget)"
+            ) from None
+
+    async def _get(
+        self, url: str, headers: dict[str, str], trusted: bool, accept: str | None
+    ) -> FetchResult:
+        assert self._client is not None, "use HttpFetcher as an async context manager"
+        origin_host = urlsplit(url).hostname
+        redirects: list[str] = []
+        if accept:
+            headers = {**headers, "Accept": accept}
+        while True:
+            host = urlsplit(url).hostname or ""
+            if not trusted or host != origin_host:
+                try:
+                    await check_url(url, allow_private=self.network.allow_private)
+                except BlockedURL as exc:
+                    raise FetchError(str(exc)) from None
+            async with self._global, self._hosts[host]:
+                result = await self._once(url, headers)
+            if result.status in (301, 302, 303, 307, 308) and "location" in result.headers:
+                if len(redirects) >= MAX_REDIRECTS:
+                    raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")
+                redirects.append(url)
+                url = urljoin(url, result.headers["location"])
+                if url in redirects:
+                    raise FetchError(f"redirect loop at {url}")
+                continue
+            result.redirects = redirects
+            return result
+
+    async def _once(self, url: str, headers: dict[str, str]) -> FetchResult:
+        assert self._client is not None
+        cap = self.network.max_bytes
+        try:
+            async with self._client.stream("GET", url, headers=headers) as response:
+                if response.status_code in (301, 302, 303, 307, 308, 304):
+                    return FetchResult(url, response.status_code, response.headers)
+                if response.status_code >= 400:
+                    raise FetchError(
+                        f"HTTP {response.status_code} {response.reason_phrase}".strip(),
+                        status=response.status_code,
+                        retry_after=response.headers.get("retry-after"),
+                    )
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > cap:
+                    raise FetchError(
+                        f"response over the size cap of {_size(cap)} "
+                        f"(Content-Length {_size(int(declared))})"
+                    )
+                chunks: list[bytes] = []
+                total = 0
+                async for chunk in response.aiter_bytes():
+                    total += len(chunk)
+                    if total > cap:
+                        raise FetchError(f"response over the size cap of {_size(cap)}")
+                    chunks.append(chunk)
+                body = b"".join(chunks)
+        except FetchError:
+            raise
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"timed out ({type(exc).__name__})") from None
+        except httpx.DecodingError as exc:
+            raise FetchError(f"cannot decode response: {exc}") from None
+        except (httpx.HTTPError, OSError) as exc:
+            raise FetchError(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+        if body.startswith(GZIP_MAGIC):
+            body = gunzip_capped(body, cap)
+        return FetchResult(url, response.status_code, response.headers, body)

@@ -1,0 +1,141 @@
+"""Real local servers for tests: an HTTP server whose routes a test sets up.
+
+Everything is served from 127.0.0.1 on a free port, from a thread, so tests exercise
+real sockets, real headers and real timeouts without touching the internet.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes | Iterable[bytes] = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+Handler = Callable[["Request"], Response]
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+class LocalHTTPServer:
+    """Routes by exact path; records every request it answers."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                request = Request(
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                )
+                with server._lock:
+                    server.requests.append(request)
+                handler = server.routes.get(self.path) or server.routes.get(
+                    self.path.split("?", 1)[0]
+                )
+                response = handler(request) if handler else Response(404, b"not found")
+                if response.delay:
+                    time.sleep(response.delay)
+                try:
+                    self.send_response(response.status)
+                    chunks: Iterable[bytes]
+                    if isinstance(response.body, bytes):
+                        chunks = [response.body]
+                        self.send_header("Content-Length", str(len(response.body)))
+                    else:
+                        chunks = response.body
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
+                    for name, value in response.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        for chunk in chunks:
+                            self.wfile.write(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+
+            do_GET = do_POST = do_HEAD = _serve
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def route(self, path: str, handler: Handler | Response) -> str:
+        self.routes[path] = handler if callable(handler) else (lambda _r, h=handler: h)
+        return self.url(path)
+
+    def file(self, path: str, source: Path, content_type: str = "application/xml") -> str:
+        return self.route(path, Response(body=source.read_bytes(), headers={"Content-Type": content_type}))
+
+    def hits(self, path: str) -> int:
+        return sum(1 for r in self.requests if r.path.split("?", 1)[0] == path)
+
+    def start(self) -> LocalHTTPServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+def conditional(body: bytes, etag: str, content_type: str = "application/rss+xml") -> Handler:
+    """A route that answers 304 when the client sends back the ETag."""
+
+    def handler(request: Request) -> Response:
+        if request.headers.get("if-none-match") == etag:
+            return Response(304, headers={"ETag": etag})
+        return Response(body=body, headers={"Content-Type": content_type, "ETag": etag})
+
+    return handler
+
+
+def gzipped(body: bytes, content_type: str = "application/rss+xml") -> Response:
+    return Response(
+        body=gzip.compress(body),
+        headers={"Content-Type": content_type, "Content-Encoding": "gzip"},
+    )
+
+
+def endless(total: int, chunk: int = 65536) -> Iterator[bytes]:
+    block = b"<!-- padding -->" * (chunk // 16)
+    sent = 0
+    yield b'<?xml version="1.0"?><rss version="2.0"><channel><title>big</title>'
+    while sent < total:
+        yield block
+        sent += len(block)

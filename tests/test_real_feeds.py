@@ -1,0 +1,65 @@
+"""Every saved real feed goes through a crawl: entries, or a readable recorded error."""
+
+from __future__ import annotations
+
+import gzip
+
+from tests.conftest import write_config
+from tests.feeds import REAL_FEEDS
+from tests.servers import Response
+
+# Counts as feedparser reads each document; the truncated Reuters feed has none.
+EXPECTED_ERRORS = {"reuters_most_read_2020-03-21_TRUNCATED_server_error"}
+
+
+def _documents():
+    return sorted(p for p in REAL_FEEDS.iterdir() if p.suffix not in {".md", ".tsv"})
+
+
+def test_every_real_feed_yields_entries_or_a_readable_error(http_server, cli, config_path, db_url):
+    docs = _documents()
+    listed = (REAL_FEEDS / "provenance.tsv").read_text().splitlines()[1:]
+    assert len(docs) == len(listed) >= 26
+    sources = []
+    for doc in docs:
+        name = doc.name.split(".")[0]
+        body = doc.read_bytes()
+        # Served as saved: the .gz file goes out as raw gzip bytes under an XML type.
+        http_server.route(f"/{doc.name}", Response(body=body, headers={"Content-Type": "text/xml"}))
+        sources.append({"name": name, "url": http_server.url(f"/{doc.name}")})
+    write_config(config_path, database=db_url, sources=sources)
+
+    result = cli("crawl", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = result.json()
+    errors = {e["source"]: e["error"] for e in report["errors"]}
+    assert set(errors) == EXPECTED_ERRORS
+    for error in errors.values():
+        assert "malformed" in error and "\n" not in error
+    per = {row["source"]: row for row in report["by_source"]}
+    for doc in docs:
+        name = doc.name.split(".")[0]
+        if name in EXPECTED_ERRORS:
+            continue
+        assert per[name]["entries"] >= 1, name
+    # None of these old feeds is about the talks: all entries are seen and skipped.
+    assert report["entries_seen"] == report["skipped"] > 300
+    assert report["new_articles"] == 0
+    health = {s["name"]: s for s in cli("sources", "--json").json()}
+    assert all(h["polls"] == 1 for h in health.values())
+    assert sum(1 for h in health.values() if h["consecutive_failures"]) == len(EXPECTED_ERRORS)
+
+
+def test_gzip_feed_served_with_content_encoding(http_server, cli, config_path, db_url):
+    doc = REAL_FEEDS / "nshipster_gzipped_invalid_chars.xml.gz"
+    http_server.route(
+        "/nshipster.xml",
+        Response(
+            body=doc.read_bytes(),
+            headers={"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"},
+        ),
+    )
+    write_config(config_path, database=db_url, sources=[{"name": "n", "url": http_server.url("/nshipster.xml")}])
+    report = cli("crawl", "--json").json()
+    assert report["errors"] == []
+    assert report["entries_seen"] == len(gzip.decompress(doc.read_bytes()).split(b"<item>")) - 1
