@@ -100,7 +100,9 @@ class LocalHTTPServer:
         return self.url(path)
 
     def file(self, path: str, source: Path, content_type: str = "application/xml") -> str:
-        return self.route(path, Response(body=source.read_bytes(), headers={"Content-Type": content_type}))
+        return self.route(
+            path, Response(body=source.read_bytes(), headers={"Content-Type": content_type})
+        )
 
     def hits(self, path: str) -> int:
         return sum(1 for r in self.requests if r.path.split("?", 1)[0] == path)

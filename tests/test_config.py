@@ -20,14 +20,22 @@ ROOT = Path(__file__).resolve().parents[1]
         ('[database]\nurl = "sqlite:///x.db"\ncolour = "red"\n', "database.colour"),
         ('[[sources]]\nname = "a"\nurl = "not a url"\n', "sources[0].url"),
         ('[[sources]]\nname = "a"\nurl = "ftp://example.org/x"\n', "sources[0].url"),
-        ('[[sources]]\nname = "a"\nurl = "https://example.org/rss"\ninterval = "15 parsecs"\n',
-         "sources[0].interval"),
+        (
+            '[[sources]]\nname = "a"\nurl = "https://example.org/rss"\ninterval = "15 parsecs"\n',
+            "sources[0].interval",
+        ),
         ('[alerts]\ncooldown = "-1h"\n', "alerts.cooldown"),
-        ('unknown_section = 1\n', "unknown_section"),
-        ('[[channels]]\nname = "x"\nkind = "webhook"\nurl = "https://h.example.org"\n'
-         'secret = "${PEACEWATCH_TEST_UNSET_VAR}"\n', "channels[0].secret"),
-        ('[[sources]]\nname = "a"\nurl = "https://e.org/r"\n[[sources]]\nname = "a"\n'
-         'url = "https://e.org/s"\n', "sources[1].name"),
+        ("unknown_section = 1\n", "unknown_section"),
+        (
+            '[[channels]]\nname = "x"\nkind = "webhook"\nurl = "https://h.example.org"\n'
+            'secret = "${PEACEWATCH_TEST_UNSET_VAR}"\n',
+            "channels[0].secret",
+        ),
+        (
+            '[[sources]]\nname = "a"\nurl = "https://e.org/r"\n[[sources]]\nname = "a"\n'
+            'url = "https://e.org/s"\n',
+            "sources[1].name",
+        ),
         ('[database]\nurl = "mysql://x"\n', "database.url"),
         ('[[sources]]\nname = "a"\nurl = "https://e.org/r"\ntopic = "nope"\n', "sources[0].topic"),
     ],
@@ -69,7 +77,10 @@ def test_cli_bad_config_exits_nonzero_with_one_line(tmp_path):
     config.write_text('[[sources]]\nname = "a"\nurl = "https://e.org/r"\ninterval = "soon"\n')
     proc = subprocess.run(
         [sys.executable, "-m", "scheduler", "crawl", "--config", str(config), "--json"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert proc.returncode != 0
@@ -93,7 +104,9 @@ def test_init_writes_a_config_that_loads(cli, tmp_path, monkeypatch):
 
 def test_config_from_environment_variable(cli, tmp_path, monkeypatch, db_url):
     config = tmp_path / "env.toml"
-    config.write_text(f'[database]\nurl = "{db_url}"\n[[sources]]\nname = "only"\nurl = "https://e.org/r"\n')
+    config.write_text(
+        f'[database]\nurl = "{db_url}"\n[[sources]]\nname = "only"\nurl = "https://e.org/r"\n'
+    )
     monkeypatch.setenv("PEACEWATCH_CONFIG", str(config))
     result = cli("sources", "--json", config=False)
     assert result.exit_code == 0, result.stderr

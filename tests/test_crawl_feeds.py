@@ -32,11 +32,17 @@ def test_seed_articles_become_two_relevant_articles_and_unrelated_is_skipped(
     for i, name in enumerate(names):
         headline, body = seed(name)
         entries.append(
-            Entry(headline, f"https://outlet{i}.example.org/{name}.html", body,
-                  datetime(2025, 5, 20 + i, 12, tzinfo=UTC))
+            Entry(
+                headline,
+                f"https://outlet{i}.example.org/{name}.html",
+                body,
+                datetime(2025, 5, 20 + i, 12, tzinfo=UTC),
+            )
         )
     entries.append(unrelated_entry())
-    write_config(config_path, database=db_url, sources=[_feed(http_server, "/seeds.xml", rss(entries))])
+    write_config(
+        config_path, database=db_url, sources=[_feed(http_server, "/seeds.xml", rss(entries))]
+    )
 
     result = cli("crawl", "--json")
     assert result.exit_code == 0, result.stderr
@@ -83,10 +89,14 @@ def test_tracking_and_amp_variants_are_one_article(http_server, cli, config_path
     variants = [
         base,
         Entry(base.title, base.link + "?utm_source=rss&utm_medium=feed", base.summary),
-        Entry(base.title, base.link.replace("news.example.org", "amp.news.example.org"), base.summary),
+        Entry(
+            base.title, base.link.replace("news.example.org", "amp.news.example.org"), base.summary
+        ),
         Entry(base.title, base.link.replace(".html", ".amp.html") + "#comments", base.summary),
     ]
-    write_config(config_path, database=db_url, sources=[_feed(http_server, "/v.xml", rss(variants))])
+    write_config(
+        config_path, database=db_url, sources=[_feed(http_server, "/v.xml", rss(variants))]
+    )
     report = cli("crawl", "--json").json()
     assert report["new_articles"] == 1
     assert report["duplicates"] == 3
@@ -106,7 +116,9 @@ def test_feed_formats_encodings_and_failures(http_server, cli, config_path, db_u
     cyrillic = Entry(
         "Переговоры: Ukraine and Russia peace talks in Minsk", e[6].link, "Киев, Moscow, talks."
     )
-    latin = Entry("Pourparlers: Ukraine and Russia talks in Genève", e[7].link, "Kyiv, Kremlin, café")
+    latin = Entry(
+        "Pourparlers: Ukraine and Russia talks in Genève", e[7].link, "Kyiv, Kremlin, café"
+    )
     sources = [
         _feed(http_server, "/rss2.xml", rss([e[0]])),
         _feed(http_server, "/atom.xml", atom([e[1]]), "application/atom+xml"),
@@ -165,8 +177,7 @@ def test_feed_formats_encodings_and_failures(http_server, cli, config_path, db_u
     assert health["500"]["consecutive_failures"] == 1
     assert "500" in health["500"]["last_error"]
     assert health["rss2"]["last_success"] is not None
-    moved = [s for s in health.values() if s["name"] == "moved"][0]
-    assert moved["last_error"] is None
+    assert health["moved"]["last_error"] is None
 
 
 def _entity_bomb() -> bytes:
@@ -195,7 +206,9 @@ def test_a_failing_source_does_not_affect_the_others(http_server, cli, config_pa
     http_server.route("/down.xml", Response(503, b"", headers={"Retry-After": "120"}))
     ok = _feed(http_server, "/ok.xml", rss([talks_entry(1)]))
     write_config(
-        config_path, database=db_url, sources=[{"name": "down", "url": http_server.url("/down.xml")}, ok]
+        config_path,
+        database=db_url,
+        sources=[{"name": "down", "url": http_server.url("/down.xml")}, ok],
     )
     for _ in range(2):
         cli("crawl", "--json")
@@ -208,9 +221,15 @@ def test_a_failing_source_does_not_affect_the_others(http_server, cli, config_pa
 def test_gzip_bytes_without_content_encoding_are_read(http_server, cli, config_path, db_url):
     http_server.route(
         "/raw.xml.gz",
-        Response(body=gzip.compress(rss([talks_entry(3)])), headers={"Content-Type": "application/xml"}),
+        Response(
+            body=gzip.compress(rss([talks_entry(3)])), headers={"Content-Type": "application/xml"}
+        ),
     )
-    write_config(config_path, database=db_url, sources=[{"name": "raw", "url": http_server.url("/raw.xml.gz")}])
+    write_config(
+        config_path,
+        database=db_url,
+        sources=[{"name": "raw", "url": http_server.url("/raw.xml.gz")}],
+    )
     report = cli("crawl", "--json").json()
     assert report["errors"] == [] and report["new_articles"] == 1
 

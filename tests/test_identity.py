@@ -12,8 +12,10 @@ from crawler.urls import canonical_url, outlet_of
 @pytest.mark.parametrize(
     ("url", "canonical"),
     [
-        ("HTTPS://WWW.Example.COM:443/a/b.html?utm_source=x&z=1&a=2#top",
-         "https://example.com/a/b.html?a=2&z=1"),
+        (
+            "HTTPS://WWW.Example.COM:443/a/b.html?utm_source=x&z=1&a=2#top",
+            "https://example.com/a/b.html?a=2&z=1",
+        ),
         ("http://example.com:80/a/?fbclid=1&gclid=2", "http://example.com/a"),
         ("https://amp.example.com/world/story.amp.html", "https://example.com/world/story.html"),
         ("https://example.com/world/story/amp/", "https://example.com/world/story"),

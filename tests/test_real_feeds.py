@@ -59,7 +59,11 @@ def test_gzip_feed_served_with_content_encoding(http_server, cli, config_path, d
             headers={"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"},
         ),
     )
-    write_config(config_path, database=db_url, sources=[{"name": "n", "url": http_server.url("/nshipster.xml")}])
+    write_config(
+        config_path,
+        database=db_url,
+        sources=[{"name": "n", "url": http_server.url("/nshipster.xml")}],
+    )
     report = cli("crawl", "--json").json()
     assert report["errors"] == []
     assert report["entries_seen"] == len(gzip.decompress(doc.read_bytes()).split(b"<item>")) - 1

@@ -27,7 +27,8 @@ def test_an_older_database_upgrades_in_place(db_url, cli, config_path):
         conn.execute(
             text(
                 "INSERT INTO stories (topic, first_seen, last_seen, articles, outlets) "
-                "VALUES ('russia-ukraine-talks', '2025-05-20 10:00:00', '2025-05-20 10:00:00', 1, 1)"
+                "VALUES ('russia-ukraine-talks', '2025-05-20 10:00:00', "
+                "'2025-05-20 10:00:00', 1, 1)"
             )
         )
         conn.execute(
@@ -62,7 +63,9 @@ def test_unreachable_database_is_one_line_and_nonzero(cli, config_path):
 
 def test_crawl_on_postgresql(pg_url, http_server, cli, config_path):
     http_server.route("/f.xml", Response(body=rss([talks_entry(n) for n in range(3)])))
-    write_config(config_path, database=pg_url, sources=[{"name": "f", "url": http_server.url("/f.xml")}])
+    write_config(
+        config_path, database=pg_url, sources=[{"name": "f", "url": http_server.url("/f.xml")}]
+    )
     assert cli("crawl", "--json").json()["new_articles"] == 3
     assert cli("crawl", "--json").json()["new_articles"] == 0
     articles = cli("articles", "--json").json()
