@@ -16,6 +16,7 @@ from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from crawler.netguard import BlockedURL, check_url
 from crawler.settings import MAX_REDIRECTS, NetworkSettings
@@ -46,6 +47,18 @@ class FetchResult:
         return self.status == 304
 
 
+def _describe(exc: BaseException) -> str:
+    """The underlying cause in words: the transport's own error, not its httpx wrapper."""
+    cause = exc.__cause__ or exc
+    if (
+        isinstance(cause, TimeoutError | httpx.TimeoutException)
+        or "Timeout" in type(cause).__name__
+    ):
+        return f"timed out ({type(cause).__name__})"
+    text = str(cause).strip()
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+
+
 def _size(n: int) -> str:
     return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n / 1024:.0f} KB"
 
@@ -62,6 +75,15 @@ def gunzip_capped(body: bytes, max_bytes: int) -> bytes:
     return out
 
 
+async def _drain(response: httpx.Response, limit: int) -> None:
+    """Consume a small body so keep-alive works; give up on large ones."""
+    seen = 0
+    async for chunk in response.aiter_raw():
+        seen += len(chunk)
+        if seen > limit:
+            break
+
+
 class HttpFetcher:
     """One httpx client with a global and a per-host concurrency limit."""
 
@@ -74,13 +96,17 @@ class HttpFetcher:
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> HttpFetcher:
+        limits = httpx.Limits(
+            max_connections=self.network.concurrency,
+            max_keepalive_connections=self.network.concurrency,
+        )
         self._client = httpx.AsyncClient(
+            # httpx's own pool costs ~1.5 ms CPU a request here (encode/httpx#3215);
+            # the aiohttp transport keeps the httpx API at ~0.35 ms (tests/bench).
+            transport=AiohttpTransport(limits=limits, trust_env=False),
             headers={"User-Agent": self.network.agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(self.network.read_timeout, connect=self.network.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=self.network.concurrency,
-                max_keepalive_connections=self.network.concurrency,
-            ),
+            limits=limits,
             follow_redirects=False,
             trust_env=False,
         )
@@ -146,8 +172,11 @@ class HttpFetcher:
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
                 if response.status_code in (301, 302, 303, 307, 308, 304):
+                    # Read the (empty) body so the connection goes back to the pool.
+                    await _drain(response, cap)
                     return FetchResult(url, response.status_code, response.headers)
                 if response.status_code >= 400:
+                    await _drain(response, 65536)
                     raise FetchError(
                         f"HTTP {response.status_code} {response.reason_phrase}".strip(),
                         status=response.status_code,
@@ -169,12 +198,10 @@ class HttpFetcher:
                 body = b"".join(chunks)
         except FetchError:
             raise
-        except httpx.TimeoutException as exc:
-            raise FetchError(f"timed out ({type(exc).__name__})") from None
         except httpx.DecodingError as exc:
             raise FetchError(f"cannot decode response: {exc}") from None
         except (httpx.HTTPError, OSError) as exc:
-            raise FetchError(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+            raise FetchError(_describe(exc)) from None
         if body.startswith(GZIP_MAGIC):
             body = gunzip_capped(body, cap)
         return FetchResult(url, response.status_code, response.headers, body)
