@@ -101,12 +101,16 @@ class Crawl:
         self.network = network
         self.progress = progress or (lambda _event, _name: None)
         self.report = CrawlReport()
+        self._state: dict[str, tuple[str | None, str | None, Any]] = {}
 
     async def run(self, sources: Sequence[SourceSettings]) -> CrawlReport:
         enabled = [s for s in sources if s.enabled]
         self.report.sources = len(enabled)
         with session_scope(self.engine) as session:
-            sync_sources(session, enabled)
+            rows = sync_sources(session, enabled)
+            self._state = {
+                name: (row.etag, row.last_modified, row.last_crawl_at) for name, row in rows.items()
+            }
         async with HttpFetcher(self.network) as fetcher:
             await asyncio.gather(*(self._one(fetcher, s) for s in enabled))
         return self.report
@@ -131,9 +135,7 @@ class Crawl:
             record_failure(row, utcnow(), error)
 
     async def _feed(self, fetcher: HttpFetcher, source: SourceSettings) -> None:
-        with session_scope(self.engine) as session:
-            row = _row(session, source.name)
-            etag, last_modified = row.etag, row.last_modified
+        etag, last_modified, _ = self._state[source.name]
         poll: FeedPoll = await poll_feed(fetcher, source, etag=etag, last_modified=last_modified)
         if poll.error:
             self._fail(source.name, poll.error)
@@ -171,8 +173,7 @@ class Crawl:
         except ImportError:
             self._fail(source.name, f"{source.kind} sources are not supported in this build")
             return
-        with session_scope(self.engine) as session:
-            since = _row(session, source.name).last_crawl_at
+        since = self._state[source.name][2]
 
         def known(urls: list[str]) -> set[str]:
             with session_scope(self.engine) as session:
