@@ -13,6 +13,7 @@ loop, and `ReactorNotRestartable` cannot happen.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import threading
 from collections.abc import Coroutine
@@ -50,10 +51,8 @@ def _retire(reactor: Any) -> None:
     if pool is not None and pool.started:
         pool.stop()
     for reader in list(getattr(reactor, "_internalReaders", ())):
-        try:
+        with contextlib.suppress(Exception):
             reader.connectionLost(None)
-        except Exception:
-            pass
     import twisted.internet
 
     sys.modules.pop("twisted.internet.reactor", None)
