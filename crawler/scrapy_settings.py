@@ -18,8 +18,9 @@ SITE_TIME_BUDGET = 300.0
 ARTICLE_TIME_BUDGET = 300.0
 """Seconds one batch of article-page fetches may run before it is stopped."""
 
-STOP_GRACE = 10.0
-"""Seconds past its budget a spider gets to close before it is abandoned."""
+STOP_GRACE = 2.0
+"""Seconds past its budget a spider gets to close (Scrapy waits for downloads in
+flight) before its task is cancelled."""
 
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+_HTML = re.compile(rb"\s*(<!--.*?-->\s*)*<!DOCTYPE\s+html|\s*<html", re.I | re.S)
 
 
 class SitemapError(ValueError):
@@ -65,6 +66,8 @@ def _child_text(element: etree._Element, *path: str) -> str | None:
 
 
 def parse_sitemap(body: bytes) -> Sitemap:
+    if _HTML.match(body):
+        raise SitemapError("not a sitemap (an HTML page)")
     if _DTD.search(body[:4096]):
         raise SitemapError("sitemap declares a DTD or entities; refused")
     parser = etree.XMLParser(

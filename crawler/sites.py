@@ -103,13 +103,12 @@ async def _run_spider(
         try:
             await asyncio.wait_for(asyncio.shield(task), budget + STOP_GRACE)
         except TimeoutError:
+            # Scrapy's own CLOSESPIDER_TIMEOUT fired at `budget` but waits for downloads
+            # in flight; a hung server must not hold the caller, so cancel outright.
             errors.append(f"stopped after {budget:g}s time budget")
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(crawler.stop_async(), STOP_GRACE)
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(task, STOP_GRACE)
         spider = getattr(crawler, "spider", None)
     except asyncio.CancelledError:
         raise
@@ -183,6 +182,34 @@ async def fetch_article_pages(
             candidate.extract_error = unfinished
         else:
             apply_page(candidate, item)
+
+
+async def read_pages(
+    urls: list[str],
+    network: NetworkSettings,
+    *,
+    trusted: bool = False,
+    time_budget: float = ARTICLE_TIME_BUDGET,
+) -> list[ExtractedPage]:
+    """Fetch and extract pages as crawls do; one page per URL, `error` set on failure.
+
+    `trusted` exempts these URLs (not their redirects) from the private-address guard,
+    for URLs a person typed rather than links learned from content.
+    """
+    unique = list(dict.fromkeys(urls))
+    collector, errors = await _run_spider(
+        ArticleSpider, network, time_budget, None, urls=unique, trusted=unique if trusted else ()
+    )
+    by_url = {item["url"]: item for item in collector.items}
+    pages = []
+    for url in urls:
+        item = by_url.get(url, {})
+        page = item.get("page")
+        if page is None:
+            reason = item.get("error") or (errors[-1] if errors else "page not fetched")
+            page = ExtractedPage(source=url, title="", text="", error=reason)
+        pages.append(page)
+    return pages
 
 
 def _site_candidate(source: SourceSettings, item: dict[str, Any]) -> Candidate:

@@ -9,6 +9,7 @@ from urllib.parse import urljoin
 import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import TimeoutError as TwistedTimeout
 from twisted.python.failure import Failure
 
 from crawler.urls import canonical_url
@@ -17,11 +18,19 @@ KnownURLs = Callable[[list[str]], set[str]]
 
 
 def describe_failure(failure: Failure) -> str:
-    """A fetch failure as one readable line."""
-    exc = failure.value
+    """A fetch failure as one readable line (Twisted nests the real reason)."""
+    exc: BaseException | None = failure.value
     if isinstance(exc, HttpError):
         return f"HTTP {exc.response.status}"
+    while exc is not None and exc.__cause__ is not None:
+        exc = exc.__cause__
+    reasons = getattr(exc, "reasons", None)
+    if reasons:
+        exc = reasons[0].value
+    assert exc is not None
     message = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, TwistedTimeout | TimeoutError):
+        message = f"timed out ({message})"
     return message if len(message) < 300 else message[:297] + "..."
 
 

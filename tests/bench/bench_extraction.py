@@ -53,7 +53,7 @@ def main() -> None:
         found = total = leaks = 0
         start = time.perf_counter()
         for article in site.articles:
-            text = _norm(run(site.pages[article.path][2], site.url(article.path)))
+            text = _norm(run(site.pages[article.path].text, site.url(article.path)))
             total += len(article.paragraphs)
             found += sum(_norm(p) in text for p in article.paragraphs)
             leaks += sum(b in text for b in {*article.boilerplate, *COMMON_BOILERPLATE})

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import json
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +36,14 @@ COMMON_BOILERPLATE = [
     "Markets rally as central bank holds rates",
     "Ten recipes for a rainy weekend",
 ]
+
+
+@dataclass
+class Page:
+    status: int
+    ctype: str
+    text: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -181,10 +191,10 @@ on our site.</p><button>Accept all cookies</button><button>Manage preferences</b
 </div>
 <div class="ai-note"><p>Disclaimer: This article was generated in part using artificial
 intelligence and reviewed by our editors.</p></div>
-</article>
-<aside class="recommendations"><h3>Recommendations</h3><ul>
+<div class="recommendations"><h3>Recommendations</h3><ul>
 <li><a href="/business/markets.html">Markets rally as central bank holds rates</a></li>
-<li><a href="/life/recipes.html">Ten recipes for a rainy weekend</a></li></ul></aside>
+<li><a href="/life/recipes.html">Ten recipes for a rainy weekend</a></li></ul></div>
+</article>
 <section class="comments"><h3>0 Comments</h3><p>Be the first to comment on this story.</p>
 </section></main>
 <footer><p>© 2025 {site}. All rights reserved.</p><a href="/privacy">Privacy</a></footer>
@@ -228,6 +238,7 @@ def sitemap_index(base: str, children: list[tuple[str, str]]) -> str:
     )
 
 
+NOT_FOUND = Page(404, "text/html", "<h1>Not found</h1>")
 ROBOTS = "User-agent: *\nDisallow: /world/secret-\n"
 
 
@@ -241,8 +252,12 @@ class TestSite:
         self.articles = seeds + synth
         self.listed = [seeds[0], synth[0], seeds[1], synth[1], synth[2]]
         self.sitemapped = [synth[3], seeds[0], synth[0]]
-        self.pages: dict[str, tuple[int, str, str]] = {}
+        self.pages: dict[str, Page] = {}
         self.requested: list[str] = []
+        self.agents: set[str] = set()
+        self.times: dict[str, list[float]] = {}
+        self.delays: dict[str, float] = {}
+        self.handlers: dict[str, Callable[[], Page]] = {}
         self._lock = threading.Lock()
         site = self
 
@@ -255,15 +270,23 @@ class TestSite:
             def do_GET(self) -> None:
                 with site._lock:
                     site.requested.append(self.path)
-                status, ctype, text = site.pages.get(
-                    self.path, (404, "text/html", "<h1>Not found</h1>")
-                )
-                body = text.encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", f"{ctype}; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                    site.agents.add(self.headers.get("User-Agent", ""))
+                    site.times.setdefault(self.path, []).append(time.monotonic())
+                if self.path in site.delays:
+                    time.sleep(site.delays[self.path])
+                handler = site.handlers.get(self.path)
+                page = handler() if handler else site.pages.get(self.path, NOT_FOUND)
+                body = page.text.encode("utf-8")
+                try:
+                    self.send_response(page.status)
+                    self.send_header("Content-Type", f"{page.ctype}; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    for name, value in page.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client gave up (time-budget tests)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -306,7 +329,10 @@ class TestSite:
         self.add("/sitemaps/archive.xml", news_sitemap(self.base, []), "application/xml")
 
     def add(self, path: str, text: str, ctype: str = "text/html", status: int = 200) -> None:
-        self.pages[path] = (status, ctype, text)
+        self.pages[path] = Page(status, ctype, text)
+
+    def requests_for(self, prefix: str) -> list[str]:
+        return [p for p in self.requested if p.startswith(prefix)]
 
     def url(self, path: str) -> str:
         return self.base + path
