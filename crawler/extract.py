@@ -15,6 +15,7 @@ below removes those, so the defaults stay.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -29,6 +30,10 @@ DATE_PARAMS: dict[str, Any] = {
     "outputformat": "%Y-%m-%dT%H:%M:%S%z",
 }
 """Publication (not modification) date, with the time and zone when the page has them."""
+
+# Trafilatura logs unreadable pages at ERROR; we report them in ExtractedPage.error.
+for _name in ("trafilatura", "htmldate"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 MIN_WORDS = 80
 """Fewer words than this is a teaser, a stub or a widget, not an article."""
@@ -109,12 +114,12 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def page_problem(text: str) -> str | None:
+def page_problem(text: str, title: str = "") -> str | None:
     """Why this text is not an article, or None if it reads like one."""
     words = _words(text)
     if words < SHORT_PAGE_WORDS:
         for reason, pattern in _JUNK:
-            if pattern.search(text):
+            if pattern.search(text) or pattern.search(title):
                 return reason
     if words < MIN_WORDS:
         return f"too short to be an article ({words} words)"
@@ -170,7 +175,7 @@ def extract_article(html: str, url: str | None = None) -> ExtractedPage:
     if doc is None:
         page.text, page.error = "", "no article text found"
         return page
-    problem = page_problem(text)
+    problem = page_problem(text, page.title)
     if problem is not None:
         page.text, page.error = "", problem
     return page

@@ -14,6 +14,7 @@ from twisted.python.failure import Failure
 
 from crawler.urls import canonical_url
 
+HTML_TYPES = frozenset({"", "text/html", "application/xhtml+xml", "text/plain"})
 KnownURLs = Callable[[list[str]], set[str]]
 
 
@@ -81,11 +82,12 @@ class PeacewatchSpider(scrapy.Spider):
             "final_url": response.url,
             "hints": response.meta.get("pw_hints", {}),
         }
-        if isinstance(response, TextResponse):
+        kind = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        kind = kind.split(";")[0].strip().lower()
+        if isinstance(response, TextResponse) and kind in HTML_TYPES:
             item["html"] = response.text
         else:
-            kind = (response.headers.get("Content-Type") or b"unknown").decode("latin-1")
-            item["error"] = f"not a web page ({kind.split(';')[0]})"
+            item["error"] = f"not a web page ({kind or 'no content type'})"
         yield item
 
     def article_failed(self, failure: Failure) -> Iterator[dict[str, Any]]:
