@@ -1,17 +1,120 @@
-"""The one event loop everything async runs in.
+"""The one event loop everything async runs in, and the Twisted reactor riding on it.
 
-First version: plain asyncio. The Scrapy issue replaces this with Twisted's asyncio
-reactor so spiders share the loop with the feed poller and the scheduler.
+Scrapy needs a Twisted reactor; peacewatch's feed poller, web server and scheduler are
+asyncio. Twisted's `AsyncioSelectorReactor` drives Twisted from an asyncio loop, so
+both share one loop. A reactor is bound to the loop it was installed on and cannot be
+restarted, while an asyncio loop is created per `asyncio.run` (and per test by
+pytest-asyncio). So `ensure_reactor()` binds a fresh reactor to whichever loop is
+running when a crawl starts, and only replaces it when that loop changes: a daemon
+keeps one reactor for its lifetime, tests and one-off commands get a clean one per
+loop, and `ReactorNotRestartable` cannot happen.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
+import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from scrapy.utils.reactor import install_reactor
+from twisted.python.threadpool import ThreadPool
+
 T = TypeVar("T")
+
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+REACTOR_THREADS = 10
+
+_lock = threading.Lock()
+
+
+class _DaemonThreadPool(ThreadPool):
+    """Twisted's pool (Scrapy resolves DNS in it) with threads that never block exit.
+
+    A reactor on a loop we do not own (pytest-asyncio's, uvicorn's) is never shut down
+    by us, and non-daemon worker threads would then hang the interpreter at exit.
+    """
+
+    def threadFactory(self, *args: Any, **kwargs: Any) -> threading.Thread:
+        return threading.Thread(*args, daemon=True, **kwargs)
+
+
+def _installed() -> Any | None:
+    return sys.modules.get("twisted.internet.reactor")
+
+
+def _retire(reactor: Any) -> None:
+    """Let go of a reactor whose loop is gone: stop its threads, close its pipes."""
+    pool = getattr(reactor, "threadpool", None)
+    if pool is not None and pool.started:
+        pool.stop()
+    for reader in list(getattr(reactor, "_internalReaders", ())):
+        with contextlib.suppress(Exception):
+            reader.connectionLost(None)
+    import twisted.internet
+
+    sys.modules.pop("twisted.internet.reactor", None)
+    if hasattr(twisted.internet, "reactor"):
+        delattr(twisted.internet, "reactor")
+
+
+def ensure_reactor() -> Any:
+    """Return an asyncio reactor running on the current event loop, installing it if needed.
+
+    Call from inside a running loop (every crawl entry point does). The reactor is
+    marked running (so Twisted starts its thread pool and `callWhenRunning` work)
+    without taking over the loop or the process's signal handlers.
+    """
+    loop = asyncio.get_running_loop()
+    with _lock:
+        current = _installed()
+        if current is not None and getattr(current, "_asyncioEventloop", None) is loop:
+            return current
+        if current is not None:
+            if not hasattr(current, "_asyncioEventloop"):
+                raise RuntimeError(
+                    f"a non-asyncio Twisted reactor is installed ({type(current).__name__})"
+                )
+            _retire(current)
+        install_reactor(ASYNCIO_REACTOR)
+        reactor = _installed()
+        assert reactor is not None
+        if reactor._asyncioEventloop is not loop:
+            # install_reactor took the thread's default loop; bind to the running one.
+            _retire(reactor)
+            from twisted.internet import asyncioreactor
+
+            asyncioreactor.install(eventloop=loop)
+            reactor = _installed()
+        reactor.threadpool = _DaemonThreadPool(0, REACTOR_THREADS, "peacewatch.reactor")
+        reactor.threadpool.start()
+        reactor.addSystemEventTrigger("during", "shutdown", reactor.threadpool.stop)
+        reactor.startRunning(installSignalHandlers=False)
+        return reactor
+
+
+def release_reactor() -> None:
+    """Retire the reactor of the current loop (before the caller closes that loop)."""
+    with _lock:
+        current = _installed()
+        if current is not None:
+            _retire(current)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
+    """Run a coroutine to completion on a fresh loop that spiders can share.
+
+    The entry point of every async command: like `asyncio.run`, callable again and
+    again in one process.
+    """
+
+    async def main() -> T:
+        ensure_reactor()
+        try:
+            return await coro
+        finally:
+            release_reactor()
+
+    return asyncio.run(main())

@@ -1,0 +1,138 @@
+"""Feed entries' pages fetched and read: text replaces the summary, failures keep it."""
+
+from __future__ import annotations
+
+import itertools
+
+from crawler.ingest import Candidate
+from crawler.loop import run
+from crawler.settings import NetworkSettings
+from crawler.sites import crawl_site, fetch_article_pages, read_pages
+from tests.crawl.testsite import Page, TestSite, article_html
+
+COOKIE_WALL = """<html lang="en"><body><div class="consent"><h1>Before you continue</h1>
+<p>We use cookies and data to deliver and maintain our services. If you choose to
+Accept all, we will also use cookies to personalise ads. Select Reject all to decline.</p>
+<button>Reject all</button><button>Accept all cookies</button></div></body></html>"""
+
+PAYWALL = """<html lang="en"><body><article><h1>Russia and Ukraine resume talks</h1>
+<p>Negotiators from both sides met in Istanbul on Friday for the first time in weeks.</p>
+<div class="paywall"><p>Subscribe to continue reading. Already a subscriber? Sign in.</p>
+</div></article></body></html>"""
+
+
+def _candidate(site: TestSite, path: str, **extra: object) -> Candidate:
+    return Candidate(
+        url=site.url(path),
+        title="",
+        topic="russia-ukraine-talks",
+        summary="Feed summary.",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+async def test_pages_fill_text_author_language_and_date(
+    site: TestSite, network: NetworkSettings
+) -> None:
+    seeds = site.articles[:2]
+    candidates = [_candidate(site, a.path) for a in seeds]
+    pages: list[int] = []
+
+    await fetch_article_pages(candidates, network, on_page=lambda: pages.append(1))
+
+    assert len(pages) == 2
+    for candidate, article in zip(candidates, seeds, strict=True):
+        assert candidate.text_source == "page" and candidate.extract_error is None
+        assert article.paragraphs[0] in (candidate.text or "")
+        assert candidate.summary == "Feed summary."
+        assert candidate.author == article.author
+        assert candidate.language == "en"
+        assert candidate.published == article.published_at
+        assert candidate.title == article.title
+
+
+async def test_failed_pages_keep_their_summary_and_say_why(
+    site: TestSite, network: NetworkSettings
+) -> None:
+    site.add("/consent.html", COOKIE_WALL)
+    site.add("/paywalled.html", PAYWALL)
+    site.add("/broken.html", "<h1>Server error</h1>", status=500)
+    site.add("/feed.pdf", "%PDF-1.4", ctype="application/pdf")
+    cases = {
+        "/consent.html": "cookie or consent wall",
+        "/paywalled.html": "paywall stub",
+        "/missing.html": "HTTP 404",
+        "/broken.html": "HTTP 500",
+        "/feed.pdf": "not a web page",
+    }
+    candidates = [_candidate(site, path) for path in cases]
+
+    await fetch_article_pages(candidates, network)
+
+    for candidate, (path, reason) in zip(candidates, cases.items(), strict=True):
+        assert candidate.text is None, path
+        assert candidate.text_source == "summary"
+        assert candidate.body == "Feed summary."
+        assert candidate.extract_error is not None and reason in candidate.extract_error, path
+
+
+async def test_feed_dates_are_kept(site: TestSite, network: NetworkSettings) -> None:
+    from datetime import UTC, datetime
+
+    given = datetime(2025, 1, 2, tzinfo=UTC)
+    candidate = _candidate(site, site.articles[0].path, published=given)
+    await fetch_article_pages([candidate], network)
+    assert candidate.published == given
+
+
+async def test_429_is_retried_after_the_time_retry_after_asks(
+    site: TestSite, network: NetworkSettings
+) -> None:
+    article = site.articles[2]
+    answers = itertools.chain(
+        [Page(429, "text/html", "slow down", {"Retry-After": "1"})],
+        itertools.repeat(Page(200, "text/html", article_html(article))),
+    )
+    site.handlers["/busy.html"] = lambda: next(answers)
+    candidate = _candidate(site, "/busy.html")
+
+    await fetch_article_pages([candidate], network)
+
+    assert candidate.extract_error is None and article.paragraphs[0] in (candidate.text or "")
+    first, second = site.times["/busy.html"]
+    assert second - first >= 1.0
+
+
+async def test_feed_links_to_private_addresses_are_refused(site: TestSite) -> None:
+    candidate = _candidate(site, site.articles[0].path)
+    await fetch_article_pages([candidate], NetworkSettings(allow_private=False))
+    assert candidate.extract_error is not None and "private address" in candidate.extract_error
+    assert site.requested == []
+
+
+async def test_a_crawl_of_garbage_does_not_disturb_the_next(
+    site: TestSite, network: NetworkSettings
+) -> None:
+    site.add("/binary.html", "\x00\xff" * 5000)
+    bad = _candidate(site, "/binary.html")
+    good = _candidate(site, site.articles[3].path)
+    await fetch_article_pages([bad], network)
+    await fetch_article_pages([good], network)
+    assert bad.extract_error is not None and bad.text is None
+    assert good.extract_error is None and good.text
+
+
+def test_run_can_be_called_again_for_each_crawl(site: TestSite, network: NetworkSettings) -> None:
+    from crawler.settings import SourceSettings
+
+    source = SourceSettings(
+        name="s", kind="sitemap", url=site.url("/sitemap.xml"), topic="russia-ukraine-talks"
+    )
+
+    async def once() -> int:
+        crawl = await crawl_site(source, network, known_urls=lambda u: set(), since=None)
+        return len(crawl.candidates)
+
+    assert [run(once()) for _ in range(2)] == [len(site.sitemapped)] * 2
+    (page,) = run(read_pages([site.url(site.articles[0].path)], network))
+    assert page.error is None and page.title == site.articles[0].title
