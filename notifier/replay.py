@@ -2,11 +2,12 @@
 
 Each line is `{url, outlet, title, text, published}` (`published` ISO 8601 with a
 zone). Articles go through the one ingest path (`crawler.ingest.Ingestor`: relevance,
-dedup, stories, classification) and detection runs after each one with `now` set to
-its published time, so a replay of last month behaves as last month did. Optional
-`status` on a line (one of the taxonomy's statuses) replaces the classifier's verdict
-for that article: a labelled backtest, or a timeline whose labels are the ground
-truth. The caller gives the (scratch) database; nothing is alerted.
+dedup, stories, classification); detection runs at each distinct published time,
+after every article published at that instant is in, with `now` set to that time, so
+a replay of last month behaves as last month did. An optional `status` on a line (one
+of the taxonomy's statuses) replaces the classifier's verdict for that article: a
+labelled backtest, or a timeline whose labels are the ground truth. The caller gives
+the (scratch) database; nothing is alerted.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -23,6 +25,7 @@ from crawler.db import session_scope
 from crawler.ingest import Candidate, Ingestor
 from crawler.settings import DedupSettings, TopicSettings
 from crawler.status import STATUSES, Classification
+from crawler.text import one_line
 from notifier.models import Shift
 from notifier.pipeline import detect_and_record
 from notifier.settings import AlertSettings
@@ -94,18 +97,26 @@ def replay(
     stream = parse_lines(lines, topic.name)
     ingestor = Ingestor([topic], dedup)
     classify = ingestor.classifier(topic.name)
+    labels: dict[tuple[str, str], str] = {}
+
+    def verdict(title: str, text: str) -> Classification:
+        label = labels.get((title, text))
+        return Classification(label, LABEL_CONFIDENCE, []) if label else classify(title, text)
+
+    ingestor.classifiers[topic.name] = verdict
     shifts: list[Shift] = []
-    for line in stream:
-        label = line.status
-
-        def verdict(title: str, text: str, label: str | None = label) -> Classification:
-            if label is not None:
-                return Classification(label, LABEL_CONFIDENCE, [])
-            return classify(title, text)
-
-        ingestor.classifiers[topic.name] = verdict
+    for published, group in groupby(stream, key=lambda r: r.candidate.published):
+        batch = [line.candidate for line in group if _label(labels, line)]
         with session_scope(engine) as session:
-            report = ingestor.ingest(session, [line.candidate], now=line.candidate.published)
+            report = ingestor.ingest(session, batch, now=published)
         if report.new_articles or report.duplicates:
-            shifts += detect_and_record(engine, [topic], alerts, [], now=line.candidate.published)
+            shifts += detect_and_record(engine, [topic], alerts, [], now=published)
     return shifts
+
+
+def _label(labels: dict[tuple[str, str], str], line: ReplayLine) -> bool:
+    """Remember a line's `status` by what the classifier will be handed for it."""
+    if line.status is not None:
+        candidate = line.candidate
+        labels[(one_line(candidate.title), candidate.body)] = line.status
+    return True
