@@ -146,8 +146,10 @@ def ingest(
 CEASEFIRE = "Russia and Ukraine agree a 30-day ceasefire"
 
 
-def ceasefire_articles(title: str = CEASEFIRE) -> list[tuple[str, str, str, datetime]]:
+def ceasefire_articles(
+    title: str = CEASEFIRE, when: datetime = T0
+) -> list[tuple[str, str, str, datetime]]:
     return [
-        ("apnews.com", title, "ceasefire", T0),
-        ("reuters.com", title + " after talks in Istanbul", "ceasefire", T0),
+        ("apnews.com", title, "ceasefire", when),
+        ("reuters.com", title + " after talks in Istanbul", "ceasefire", when),
     ]
