@@ -272,3 +272,38 @@ def _topic():
     from crawler.settings import TopicSettings
 
     return TopicSettings()
+
+
+async def test_chat_formats_cut_long_bodies_with_a_link_never_drop_them(engine, receiver) -> None:
+    settings = AlertSettings(dashboard_url="https://watch.example.org/")
+    slack = ChannelSettings(name="slack", kind="webhook", url=receiver.url, format="slack")
+    discord = ChannelSettings(name="discord", kind="webhook", url=receiver.url, format="discord")
+    long_title = "Russia and Ukraine agree a ceasefire " + "with many conditions " * 40
+    ingest(engine, ceasefire_articles(title=long_title))
+    detect_and_record(engine, [_topic()], settings, [slack, discord], now=T0)
+    report = await deliver_pending(engine, [slack, discord], settings, now=T0)
+    assert report.sent == 2
+    bodies = [json.loads(r.body) for r in receiver.requests]
+    text = next(b["text"] for b in bodies if "text" in b)
+    content = next(b["content"] for b in bodies if "content" in b)
+    assert text.startswith("[peacewatch] Russia–Ukraine talks: none → ceasefire")
+    assert len(text) <= 3000 and len(content) <= 2000
+    assert content.endswith("https://watch.example.org/")
+
+
+async def test_apprise_missing_is_a_clear_permanent_error() -> None:
+    import importlib.util
+
+    import pytest
+
+    from notifier.channels import DeliveryError, Message, make_channel
+
+    if importlib.util.find_spec("apprise") is not None:
+        pytest.skip("apprise is installed here")
+    channel = make_channel(
+        ChannelSettings(name="pager", kind="apprise", apprise_urls=["json://127.0.0.1:9/"])
+    )
+    with pytest.raises(DeliveryError) as caught:
+        await channel.send(Message("pw-x", {"kind": "test"}))
+    assert not caught.value.retryable
+    assert "pip install 'peacewatch[apprise]'" in caught.value.reason
