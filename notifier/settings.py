@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Literal
 
@@ -55,6 +56,8 @@ class ChannelSettings(Strict):
 
 
 class AlertSettings(Strict):
+    """Every threshold of shift detection and delivery; `notifier.shifts` documents each."""
+
     window: Duration = timedelta(hours=24)
     min_outlets: int = Field(default=3, ge=1)
     decisive_min_outlets: int = Field(default=2, ge=1)
@@ -66,9 +69,21 @@ class AlertSettings(Strict):
     surge_factor: float = Field(default=3.0, gt=1)
     surge_min_stories: int = Field(default=5, ge=1)
     hysteresis: float = Field(default=0.1, ge=0, lt=1)
+    evidence_articles: int = Field(default=8, ge=1, le=100)
     dead_after: Duration = timedelta(hours=24)
+    backoff_base: Duration = timedelta(seconds=30)
     max_backoff: Duration = timedelta(hours=1)
+    lease: Duration = timedelta(minutes=2)
+    digest_time: str = "08:00"
     dashboard_url: AnyHttpUrl | None = None
+
+    @field_validator("digest_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+        if not match:
+            raise ValueError(f"invalid time of day {value!r} (use HH:MM, UTC)")
+        return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
 class WebSettings(Strict):

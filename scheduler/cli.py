@@ -5,7 +5,14 @@ from __future__ import annotations
 import sys
 
 from scheduler.app import app
-from scheduler.commands import crawl, extract, init, query  # noqa: F401  (register commands)
+from scheduler.commands import (  # noqa: F401  (register commands)
+    alerts,
+    crawl,
+    extract,
+    init,
+    query,
+    shifts,
+)
 
 
 def main() -> None:

@@ -1,0 +1,155 @@
+"""Real local receivers for alert tests: an HTTP webhook receiver and an aiosmtpd server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy.engine import Engine
+
+from crawler.db import session_scope
+from crawler.ingest import Candidate, Ingestor
+from crawler.settings import TopicSettings
+from crawler.status import Classification
+from crawler.text import one_line
+from scheduler.database import open_database
+
+T0 = datetime(2025, 3, 14, 14, 0, tzinfo=UTC)
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver whose answers a test scripts: a status per request, or a delay."""
+
+    url: str
+    requests: list[Received] = field(default_factory=list)
+    responses: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    delay: float = 0.0
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            state.requests.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
+            state.arrived.set()
+            if state.delay:
+                time.sleep(state.delay)
+            code, headers = state.responses.pop(0) if state.responses else (200, {})
+            self.send_response(code)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        data = envelope.content  # type: ignore[attr-defined]
+        self.messages.append(message_from_bytes(data, policy=policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, list[EmailMessage]]]:
+    box = _Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, box.messages
+    controller.stop()
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = open_database(f"sqlite:///{tmp_path / 'pw.db'}")
+    yield engine
+    engine.dispose()
+
+
+def ingest(
+    engine: Engine,
+    rows: list[tuple[str, str, str, datetime]],
+    topic: TopicSettings | None = None,
+) -> None:
+    """Store articles (outlet, title, status, published) as the crawler would.
+
+    The status is the classifier's answer for that article: the Ingestor's own
+    extension point, so the ingest path runs whole.
+    """
+    topic = topic or TopicSettings()
+    labels = {one_line(title): status for _outlet, title, status, _when in rows}
+
+    def classify(title: str, text: str) -> Classification:
+        return Classification(labels.get(title, "none"), 0.9, [f"{title}."])
+
+    ingestor = Ingestor([topic], classifiers={topic.name: classify})
+    for outlet, title, _status, when in rows:
+        text = (
+            f"{title}. Officials in Kyiv and Moscow confirmed the news to reporters; "
+            f"mediators said the talks continue. Report filed by {outlet}."
+        )
+        candidate = Candidate(
+            url=f"https://{outlet}/news/{zlib.crc32(title.encode())}",
+            title=title,
+            topic=topic.name,
+            text=text,
+            published=when,
+            outlet=outlet,
+        )
+        with session_scope(engine) as session:
+            ingestor.ingest(session, [candidate], now=when)
+
+
+CEASEFIRE = "Russia and Ukraine agree a 30-day ceasefire"
+
+
+def ceasefire_articles(
+    title: str = CEASEFIRE, when: datetime = T0
+) -> list[tuple[str, str, str, datetime]]:
+    return [
+        ("apnews.com", title, "ceasefire", when),
+        ("reuters.com", title + " after talks in Istanbul", "ceasefire", when),
+    ]

@@ -1,0 +1,97 @@
+"""Replaying a built timeline yields exactly the expected shifts, at the expected times."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scheduler.cli import app
+
+TIMELINE = Path(__file__).resolve().parents[1] / "data" / "talks_timeline.jsonl"
+
+# (detected_at, kind, from, to, outlets, reasons, suppressed reason's first word or None)
+EXPECTED = [
+    ("2025-03-01T02:00:00+00:00", "status_change", "none", "stalled", 1, [], "too"),
+    ("2025-03-01T08:30:00+00:00", "status_change", "none", "stalled", 3, [], None),
+    ("2025-03-08T14:30:00+00:00", "status_change", "stalled", "scheduled", 4, [], None),
+    ("2025-03-10T09:00:00+00:00", "status_change", "scheduled", "ongoing", 2, [], "too"),
+    ("2025-03-10T09:30:00+00:00", "status_change", "scheduled", "ongoing", 3, [], None),
+    # The ceasefire breaks in ten outlets at once: decisive, takes the lead and surges —
+    # one event, one shift.
+    (
+        "2025-03-14T14:00:00+00:00",
+        "decisive_status",
+        "ongoing",
+        "ceasefire",
+        10,
+        ["status_change", "surge"],
+        None,
+    ),
+    ("2025-03-17T10:00:00+00:00", "decisive_status", "ceasefire", "collapsed", 1, [], "too"),
+    ("2025-03-17T11:00:00+00:00", "status_change", "ceasefire", "collapsed", 2, [], "too"),
+    ("2025-03-17T11:00:00+00:00", "decisive_status", "ceasefire", "collapsed", 2, [], None),
+    # Collapsed takes the lead three hours later: the same event, within the cooldown.
+    ("2025-03-17T14:00:00+00:00", "status_change", "ceasefire", "collapsed", 3, [], "cooldown:"),
+]
+
+
+@pytest.fixture
+def run_replay(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no peacewatch.toml here: replay needs no config
+    monkeypatch.delenv("PEACEWATCH_CONFIG", raising=False)
+
+    def run(*args: str) -> list[dict]:
+        result = CliRunner().invoke(app, ["replay", str(TIMELINE), "--json", *args])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    return run
+
+
+def _summary(shifts: list[dict]) -> list[tuple]:
+    return [
+        (
+            s["detected_at"],
+            s["kind"],
+            s["from"],
+            s["to"],
+            s["support"]["outlets"],
+            s["reasons"],
+            s["suppressed"].split(" ")[0] if s["suppressed"] else None,
+        )
+        for s in shifts
+    ]
+
+
+def test_timeline_replays_to_the_expected_shifts_twice_the_same(run_replay) -> None:
+    first = run_replay()
+    assert _summary(first) == EXPECTED
+    assert [s["detected_at"] for s in first] == sorted(s["detected_at"] for s in first)
+    assert all(set(s["support"]) == {"stories", "outlets"} for s in first)
+    second = run_replay()
+    assert [{k: v for k, v in s.items() if k != "id"} for s in second] == [
+        {k: v for k, v in s.items() if k != "id"} for s in first
+    ]
+
+
+def test_thresholds_come_from_the_config(run_replay, tmp_path) -> None:
+    config = tmp_path / "strict.toml"
+    config.write_text("[alerts]\nmin_outlets = 20\ndecisive_min_outlets = 20\n")
+    raised = [s for s in run_replay("--config", str(config)) if s["suppressed"] is None]
+    # No status ever gets 20 outlets; only the volume surge, which needs none, remains.
+    assert [(s["detected_at"], s["kind"], s["from"], s["to"]) for s in raised] == [
+        ("2025-03-14T14:00:00+00:00", "surge", "none", "ceasefire")
+    ]
+
+
+def test_bad_line_is_one_readable_error(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"url": "https://a.example/1", "title": "x", "published": "2025-03-01"}\n')
+    result = CliRunner().invoke(app, ["replay", str(bad), "--json"])
+    assert result.exit_code == 2
+    assert "line 1: published needs a time zone" in result.stderr
+    assert result.stdout == ""
