@@ -1,0 +1,158 @@
+"""The rules classifier's lexicon: cue phrases, markers and weights, read from TOML.
+
+The lexicon is data so that an analyst can teach peacewatch a new phrase ("talks hit
+the buffers") or a new topic's vocabulary without touching code: the default file
+ships in the package, and a topic's `classifier.lexicon` file is merged over it.
+Everything here is compiled once per file, because the classifier runs on every
+stored article.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+DEFAULT_LEXICON = Path(__file__).with_name("status_lexicon.toml")
+STATUSES = (
+    "none",
+    "proposed",
+    "scheduled",
+    "ongoing",
+    "progress",
+    "stalled",
+    "collapsed",
+    "ceasefire",
+    "agreement",
+)
+NEUTRAL = "neutral"
+MARKER_KINDS = (
+    "negation_before",
+    "negation_after",
+    "modality",
+    "demand",
+    "historical",
+    "topic",
+    "other_conflict",
+)
+_SECTIONS = {"settings", "factors", "windows", "transform", "markers", "cues"}
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used, worded as the one line the user will read."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    status: str
+    pattern: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A compiled lexicon; build it with `load_lexicon`."""
+
+    settings: dict[str, float]
+    factors: dict[str, float]
+    windows: dict[str, int]
+    transform: dict[str, dict[str, str]]
+    cues: tuple[Cue, ...]
+    cue_regex: re.Pattern[str]
+    marker_regex: dict[str, re.Pattern[str]]
+
+
+def _bounded(pattern: str) -> str:
+    return rf"(?<!\w)(?:{pattern})(?!\w)"
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any], origin: str) -> dict[str, Any]:
+    unknown = set(extra) - _SECTIONS
+    if unknown:
+        raise LexiconError(f"{origin}: unknown section {sorted(unknown)[0]!r}")
+    merged = {key: dict(value) for key, value in base.items()}
+    for section in ("settings", "factors", "windows"):
+        merged.setdefault(section, {}).update(extra.get(section, {}))
+    for kind, table in extra.get("transform", {}).items():
+        merged.setdefault("transform", {}).setdefault(kind, {}).update(table)
+    for kind, patterns in extra.get("markers", {}).items():
+        if not isinstance(patterns, list):
+            raise LexiconError(f"{origin}: markers.{kind} must be a list of patterns")
+        current = list(merged.setdefault("markers", {}).get(kind, []))
+        merged["markers"][kind] = current + [p for p in patterns if p not in current]
+    for status, table in extra.get("cues", {}).items():
+        merged.setdefault("cues", {}).setdefault(status, {}).update(table)
+    return merged
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LexiconError(f"lexicon file {path} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LexiconError(f"cannot read lexicon file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LexiconError(f"lexicon file {path}: not valid TOML: {exc}") from None
+
+
+def _compile(pattern: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise LexiconError(f"{where}: invalid regular expression: {exc}") from None
+
+
+def _build(raw: dict[str, Any], origin: str) -> Lexicon:
+    statuses = (*STATUSES, NEUTRAL)
+    cues: list[Cue] = []
+    for status, table in raw.get("cues", {}).items():
+        if status not in statuses:
+            raise LexiconError(f"{origin}: cues.{status}: unknown status")
+        for pattern, weight in table.items():
+            if not isinstance(weight, int | float) or weight < 0:
+                raise LexiconError(f"{origin}: cues.{status}: weight of {pattern!r} must be >= 0")
+            _compile(pattern, f"{origin}: cues.{status} {pattern!r}")
+            if weight > 0 or status == NEUTRAL:
+                cues.append(Cue(status, pattern, float(weight)))
+    if not cues:
+        raise LexiconError(f"{origin}: no cues")
+    # Leftmost match wins; at one position the longer (more specific) pattern first.
+    cues.sort(key=lambda cue: -len(cue.pattern))
+    alternation = "|".join(f"(?P<c{i}>{_bounded(cue.pattern)})" for i, cue in enumerate(cues))
+    cue_regex = _compile(alternation, f"{origin}: cues")
+    markers: dict[str, re.Pattern[str]] = {}
+    for kind in MARKER_KINDS:
+        patterns = raw.get("markers", {}).get(kind, [])
+        for pattern in patterns:
+            _compile(pattern, f"{origin}: markers.{kind} {pattern!r}")
+        body = "|".join(f"(?:{p})" for p in patterns) or r"(?!x)x"
+        markers[kind] = _compile(_bounded(body), f"{origin}: markers.{kind}")
+    transform = {k: dict(v) for k, v in raw.get("transform", {}).items()}
+    for kind, table in transform.items():
+        for source, target in table.items():
+            if source not in STATUSES or target not in STATUSES:
+                raise LexiconError(f"{origin}: transform.{kind}.{source}: unknown status")
+    return Lexicon(
+        settings={k: float(v) for k, v in raw.get("settings", {}).items()},
+        factors={k: float(v) for k, v in raw.get("factors", {}).items()},
+        windows={k: int(v) for k, v in raw.get("windows", {}).items()},
+        transform=transform,
+        cues=tuple(cues),
+        cue_regex=cue_regex,
+        marker_regex=markers,
+    )
+
+
+@lru_cache(maxsize=16)
+def load_lexicon(path: str | None = None) -> Lexicon:
+    """The default lexicon, with the file at `path` (if any) merged over it."""
+    raw = _read(DEFAULT_LEXICON)
+    origin = str(DEFAULT_LEXICON)
+    if path is not None:
+        origin = str(path)
+        raw = _merge(raw, _read(Path(path).expanduser()), origin)
+    return _build(raw, origin)
