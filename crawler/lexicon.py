@@ -62,6 +62,7 @@ class Lexicon:
     transform: dict[str, dict[str, str]]
     cues: tuple[Cue, ...]
     cue_regex: re.Pattern[str]
+    cue_at: re.Pattern[str]
     marker_regex: dict[str, re.Pattern[str]]
 
 
@@ -120,10 +121,13 @@ def _build(raw: dict[str, Any], origin: str) -> Lexicon:
                 cues.append(Cue(status, pattern, float(weight)))
     if not cues:
         raise LexiconError(f"{origin}: no cues")
-    # Leftmost match wins; at one position the longer (more specific) pattern first.
-    cues.sort(key=lambda cue: -len(cue.pattern))
-    alternation = "|".join(f"(?P<c{i}>{_bounded(cue.pattern)})" for i, cue in enumerate(cues))
-    cue_regex = _compile(alternation, f"{origin}: cues")
+    # `cue_regex` finds where some cue starts; `cue_at` then tries every cue at that
+    # place at once (each in a lookahead), so the longest reading can win.
+    cue_regex = _compile("|".join(_bounded(cue.pattern) for cue in cues), f"{origin}: cues")
+    cue_at = _compile(
+        "".join(f"(?:(?=(?P<c{i}>{_bounded(cue.pattern)})))?" for i, cue in enumerate(cues)),
+        f"{origin}: cues",
+    )
     markers: dict[str, re.Pattern[str]] = {}
     for kind in MARKER_KINDS:
         patterns = raw.get("markers", {}).get(kind, [])
@@ -143,6 +147,7 @@ def _build(raw: dict[str, Any], origin: str) -> Lexicon:
         transform=transform,
         cues=tuple(cues),
         cue_regex=cue_regex,
+        cue_at=cue_at,
         marker_regex=markers,
     )
 

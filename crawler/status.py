@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crawler.lexicon import NEUTRAL, STATUSES, Lexicon, load_lexicon
+from crawler.lexicon import NEUTRAL, STATUSES, Cue, Lexicon, load_lexicon
 from crawler.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -38,7 +38,18 @@ __all__ = [
 ]
 
 DECISIVE = frozenset({"ceasefire", "agreement", "collapsed"})
-_CLAUSE_BREAK = re.compile(r";|:\s|\s[—–-]\s|,?\s(?:but|though|although|while|whereas)\s", re.I)
+# Two cues matching the same words: the more specific reading wins ("sign a ceasefire
+# deal" is a ceasefire, "declares the truce over" a collapse).
+_PRECEDENCE = {
+    s: i
+    for i, s in enumerate(
+        (NEUTRAL, "collapsed", "ceasefire", "agreement", "stalled", "progress", "scheduled")
+        + ("ongoing", "proposed", "none")
+    )
+}
+_CLAUSE_BREAK = re.compile(
+    r";|:\s|\s[—–-]\s|,?\s(?:but|though|although|while|whereas|where)\s", re.IGNORECASE
+)
 _MIN_WORDS = 4
 
 
@@ -119,12 +130,11 @@ class RulesClassifier:
     def hits(self, sentences: Iterable[tuple[str, float]]) -> list[CueHit]:
         """Every cue in the sentences, read in context, with its weighted contribution."""
         lex = self.lexicon
-        cue_regex = lex.cue_regex
         out: list[CueHit] = []
         context = "topic"
         for index, (raw, position_weight) in enumerate(sentences):
             sentence = _normalise(raw)
-            matches = [m for m in cue_regex.finditer(sentence)]
+            matches = self._cues(sentence)
             topic = [m.start() for m in lex.marker_regex["topic"].finditer(sentence)]
             other = [m.start() for m in lex.marker_regex["other_conflict"].finditer(sentence)]
             carried = context
@@ -133,24 +143,28 @@ class RulesClassifier:
             if not matches:
                 continue
             breaks = [m.start() for m in _CLAUSE_BREAK.finditer(sentence)]
-            for match in matches:
-                cue = lex.cues[int(match.lastgroup[1:])]  # type: ignore[index]
+            # What the previous sentences were about counts as a marker just before
+            # this one: "The truce, mediated by Qatar, ..." after a Gaza headline.
+            if carried == "other":
+                other = [-1, *other]
+            else:
+                topic = [-1, *topic]
+            for cue, start, end in matches:
                 if cue.status == NEUTRAL:
                     continue
-                hit = self._read_cue(sentence, match, cue.status, cue.weight, topic, other, breaks)
+                hit = self._read_cue(
+                    sentence, start, end, cue.status, cue.weight, topic, other, breaks
+                )
                 if hit is None:
                     continue
                 status, weight, reasons = hit
-                if carried == "other" and not topic and not other:
-                    weight *= lex.factors.get("other_conflict", 0.0)
-                    reasons = (*reasons, "other conflict")
                 if status == "none" or weight <= 0:
                     continue
                 out.append(
                     CueHit(
                         sentence=index,
-                        start=match.start(),
-                        end=match.end(),
+                        start=start,
+                        end=end,
                         cue_status=cue.status,
                         status=status,
                         weight=weight * position_weight,
@@ -159,10 +173,38 @@ class RulesClassifier:
                 )
         return out
 
+    def _cues(self, sentence: str) -> list[tuple[Cue, int, int]]:
+        """Non-overlapping cues, left to right; where several start together, the longest."""
+        lex = self.lexicon
+        out: list[tuple[Cue, int, int]] = []
+        pos = 0
+        while (found := lex.cue_regex.search(sentence, pos)) is not None:
+            start = found.start()
+            at = lex.cue_at.match(sentence, start)
+            assert at is not None
+            best: tuple[Cue, int] | None = None
+            for name, value in at.groupdict().items():
+                if value is None:
+                    continue
+                cue, end = lex.cues[int(name[1:])], at.end(name)
+                if best is None or (end, -_PRECEDENCE[cue.status], cue.weight) > (
+                    best[1],
+                    -_PRECEDENCE[best[0].status],
+                    best[0].weight,
+                ):
+                    best = (cue, end)
+            if best is None:  # pragma: no cover - cue_regex and cue_at agree
+                pos = start + 1
+                continue
+            out.append((best[0], start, best[1]))
+            pos = max(best[1], start + 1)
+        return out
+
     def _read_cue(
         self,
         sentence: str,
-        match: re.Match[str],
+        start: int,
+        end: int,
         status: str,
         weight: float,
         topic: list[int],
@@ -171,7 +213,6 @@ class RulesClassifier:
     ) -> tuple[str, float, tuple[str, ...]] | None:
         lex = self.lexicon
         factors, windows, markers = lex.factors, lex.windows, lex.marker_regex
-        start, end = match.start(), match.end()
         clause_start = max((b for b in breaks if b < start), default=0)
         clause_end = min((b for b in breaks if b >= end), default=len(sentence))
         reasons: list[str] = []
@@ -189,7 +230,12 @@ class RulesClassifier:
             hi = min(clause_end, end + windows.get(key, 40))
             return markers[kind].search(sentence, end, hi) is not None
 
-        if before("historical", "historical_before") or after("historical", "historical_after"):
+        # History is often told before a colon ("Istanbul 2022: the talks collapsed"),
+        # so the window before the cue stops only at a semicolon.
+        lo = max(sentence.rfind(";", 0, start) + 1, start - windows.get("historical_before", 80))
+        if markers["historical"].search(sentence, lo, start) is not None or after(
+            "historical", "historical_after"
+        ):
             weight *= factors.get("historical", 0.1)
             reasons.append("historical")
         if before("negation_before", "negation_before") or after(
@@ -237,7 +283,7 @@ class RulesClassifier:
 def _nearest(positions: list[int], start: int, end: int) -> int:
     if not positions:
         return 1 << 30
-    return min(abs(p - start) if p < start else abs(p - end) for p in positions)
+    return min(start - p if p < start else (p - end if p >= end else 0) for p in positions)
 
 
 _default: RulesClassifier | None = None
