@@ -12,11 +12,59 @@ import re
 from dataclasses import dataclass
 
 _ABBREVIATIONS = frozenset(
-    """
-    mr mrs ms dr prof gen col lt sgt capt maj adm gov sen rep st mt jr sr no vs etc
-    inc ltd corp co jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u
-    a.m p.m i.e e.g approx est dept fig univ
-    """.split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "maj",
+        "adm",
+        "gov",
+        "sen",
+        "rep",
+        "st",
+        "mt",
+        "jr",
+        "sr",
+        "no",
+        "vs",
+        "etc",
+        "inc",
+        "ltd",
+        "corp",
+        "co",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.u",
+        "a.m",
+        "p.m",
+        "i.e",
+        "e.g",
+        "approx",
+        "est",
+        "dept",
+        "fig",
+        "univ",
+    ]
 )
 # A candidate boundary: end punctuation, optional closing quotes/brackets, whitespace,
 # then something that can start a sentence.

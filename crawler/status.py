@@ -43,8 +43,18 @@ DECISIVE = frozenset({"ceasefire", "agreement", "collapsed"})
 _PRECEDENCE = {
     s: i
     for i, s in enumerate(
-        (NEUTRAL, "collapsed", "ceasefire", "agreement", "stalled", "progress", "scheduled")
-        + ("ongoing", "proposed", "none")
+        (
+            NEUTRAL,
+            "collapsed",
+            "ceasefire",
+            "agreement",
+            "stalled",
+            "progress",
+            "scheduled",
+            "ongoing",
+            "proposed",
+            "none",
+        )
     )
 }
 _CLAUSE_BREAK = re.compile(
@@ -199,6 +209,14 @@ class RulesClassifier:
             out.append((best[0], start, best[1]))
             pos = max(best[1], start + 1)
         return out
+
+    def cue_spans(self, sentence: str) -> list[tuple[int, int, str]]:
+        """Where the lexicon's cues sit in `sentence`, for highlighting evidence."""
+        return [
+            (start, end, cue.status)
+            for cue, start, end in self._cues(_normalise(sentence))
+            if cue.status != NEUTRAL
+        ]
 
     def _read_cue(
         self,
