@@ -62,12 +62,100 @@ class Lexicon:
     transform: dict[str, dict[str, str]]
     cues: tuple[Cue, ...]
     cue_regex: re.Pattern[str]
-    cue_at: re.Pattern[str]
+    cue_at: dict[str, re.Pattern[str]]  # by first character; "" for any
     marker_regex: dict[str, re.Pattern[str]]
 
 
 def _bounded(pattern: str) -> str:
     return rf"(?<!\w)(?:{pattern})(?!\w)"
+
+
+def _first_chars(pattern: str) -> frozenset[str] | None:
+    """The lower-case characters a match of `pattern` can start with; None if any.
+
+    Python's regex engine tries every branch of an alternation at every word start; a
+    lexicon has hundreds of branches, so sorting them by first character and guarding
+    each group with a one-character lookahead makes the scan several times faster.
+    """
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        chars, nullable = _first(_parser.parse(pattern, re.IGNORECASE))
+    except Exception:  # an engine without the parser we know: no dispatch, still correct
+        return None
+    return None if chars is None or nullable else frozenset(c.lower() for c in chars)
+
+
+def _first(items: Any) -> tuple[set[str] | None, bool]:
+    """First characters of a parsed sequence, and whether it can match empty."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    found: set[str] = set()
+    for op, av in items:
+        if op is c.LITERAL:
+            return found | {chr(av)}, False
+        if op is c.IN:
+            chars: set[str] = set()
+            for kind, value in av:
+                if kind is c.LITERAL:
+                    chars.add(chr(value))
+                elif kind is c.RANGE and value[1] - value[0] < 80:
+                    chars.update(chr(x) for x in range(value[0], value[1] + 1))
+                elif kind is c.CATEGORY and value is c.CATEGORY_DIGIT:
+                    chars.update("0123456789")
+                else:
+                    return None, False
+            return found | chars, False
+        if op is c.SUBPATTERN or op is c.ATOMIC_GROUP:
+            sub, nullable = _first(av[-1] if op is c.SUBPATTERN else av)
+        elif op is c.BRANCH:
+            sub, nullable = set(), False
+            for branch in av[1]:
+                chars_b, null_b = _first(branch)
+                if chars_b is None:
+                    return None, False
+                sub |= chars_b
+                nullable = nullable or null_b
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+            sub, nullable = _first(av[2])
+            nullable = nullable or av[0] == 0
+        elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue
+        else:
+            return None, False
+        if sub is None:
+            return None, False
+        found |= sub
+        if not nullable:
+            return found, False
+    return found, True
+
+
+def _dispatch(branches: list[tuple[str, str]]) -> tuple[str, dict[str, str], str]:
+    """Alternations of (first-character-set, regex) branches grouped by first character.
+
+    Returns the guarded alternation of all branches, the alternation of each
+    character's branches (plus those that may start anywhere), and that last group.
+    """
+    buckets: dict[str, list[str]] = {}
+    anywhere: list[str] = []
+    for pattern, body in branches:
+        chars = _first_chars(pattern)
+        if chars is None:
+            anywhere.append(body)
+            continue
+        for char in sorted(chars):
+            buckets.setdefault(char, []).append(body)
+    groups: dict[frozenset[str], list[str]] = {}
+    for char, bodies in buckets.items():
+        groups.setdefault(frozenset(c for c, b in buckets.items() if b == bodies), bodies)
+    parts = [
+        f"(?=[{re.escape(''.join(sorted(chars)))}])(?:{'|'.join(bodies)})"
+        for chars, bodies in groups.items()
+    ]
+    parts += anywhere
+    per_char = {char: "|".join(bodies + anywhere) for char, bodies in buckets.items()}
+    return "|".join(parts) or r"(?!x)x", per_char, "|".join(anywhere) or r"(?!x)x"
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any], origin: str) -> dict[str, Any]:
@@ -121,19 +209,30 @@ def _build(raw: dict[str, Any], origin: str) -> Lexicon:
                 cues.append(Cue(status, pattern, float(weight)))
     if not cues:
         raise LexiconError(f"{origin}: no cues")
-    # `cue_regex` finds where some cue starts; `cue_at` then tries every cue at that
-    # place at once (each in a lookahead), so the longest reading can win.
-    cue_regex = _compile("|".join(_bounded(cue.pattern) for cue in cues), f"{origin}: cues")
-    cue_at = _compile(
-        "".join(f"(?:(?=(?P<c{i}>{_bounded(cue.pattern)})))?" for i, cue in enumerate(cues)),
-        f"{origin}: cues",
-    )
+    # `cue_regex` finds where some cue starts; `cue_at` then tries, at once, every cue
+    # that can start with that character (each in a lookahead), so the longest wins.
+    search, per_char, anywhere = _dispatch([(cue.pattern, f"(?:{cue.pattern})") for cue in cues])
+    cue_regex = _compile(rf"(?<!\w)(?:{search})(?!\w)", f"{origin}: cues")
+    at_char: dict[str, list[str]] = {}
+    at_anywhere: list[str] = []
+    for i, cue in enumerate(cues):
+        lookahead = f"(?=(?P<c{i}>{_bounded(cue.pattern)}))?"
+        chars = _first_chars(cue.pattern)
+        if chars is None:
+            at_anywhere.append(lookahead)
+        for char in chars or ():
+            at_char.setdefault(char, []).append(lookahead)
+    cue_at = {
+        char: re.compile("".join(parts + at_anywhere), re.IGNORECASE)
+        for char, parts in at_char.items()
+    }
+    cue_at[""] = re.compile("".join(at_anywhere), re.IGNORECASE)
     markers: dict[str, re.Pattern[str]] = {}
     for kind in MARKER_KINDS:
         patterns = raw.get("markers", {}).get(kind, [])
         for pattern in patterns:
             _compile(pattern, f"{origin}: markers.{kind} {pattern!r}")
-        body = "|".join(f"(?:{p})" for p in patterns) or r"(?!x)x"
+        body, _, _ = _dispatch([(p, f"(?:{p})") for p in patterns])
         markers[kind] = _compile(_bounded(body), f"{origin}: markers.{kind}")
     transform = {k: dict(v) for k, v in raw.get("transform", {}).items()}
     for kind, table in transform.items():

@@ -190,7 +190,8 @@ class RulesClassifier:
         pos = 0
         while (found := lex.cue_regex.search(sentence, pos)) is not None:
             start = found.start()
-            at = lex.cue_at.match(sentence, start)
+            at_char = lex.cue_at.get(sentence[start].lower()) or lex.cue_at[""]
+            at = at_char.match(sentence, start)
             assert at is not None
             best: tuple[Cue, int] | None = None
             for name, value in at.groupdict().items():
