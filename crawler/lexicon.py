@@ -131,31 +131,25 @@ def _first(items: Any) -> tuple[set[str] | None, bool]:
     return found, True
 
 
-def _dispatch(branches: list[tuple[str, str]]) -> tuple[str, dict[str, str], str]:
-    """Alternations of (first-character-set, regex) branches grouped by first character.
-
-    Returns the guarded alternation of all branches, the alternation of each
-    character's branches (plus those that may start anywhere), and that last group.
-    """
+def _dispatch(patterns: list[str]) -> str:
+    """One alternation of `patterns`, grouped by first character behind a lookahead."""
     buckets: dict[str, list[str]] = {}
     anywhere: list[str] = []
-    for pattern, body in branches:
+    for pattern in patterns:
         chars = _first_chars(pattern)
         if chars is None:
-            anywhere.append(body)
+            anywhere.append(f"(?:{pattern})")
             continue
         for char in sorted(chars):
-            buckets.setdefault(char, []).append(body)
-    groups: dict[frozenset[str], list[str]] = {}
+            buckets.setdefault(char, []).append(f"(?:{pattern})")
+    groups: dict[tuple[str, ...], set[str]] = {}
     for char, bodies in buckets.items():
-        groups.setdefault(frozenset(c for c, b in buckets.items() if b == bodies), bodies)
+        groups.setdefault(tuple(bodies), set()).add(char)
     parts = [
         f"(?=[{re.escape(''.join(sorted(chars)))}])(?:{'|'.join(bodies)})"
-        for chars, bodies in groups.items()
+        for bodies, chars in groups.items()
     ]
-    parts += anywhere
-    per_char = {char: "|".join(bodies + anywhere) for char, bodies in buckets.items()}
-    return "|".join(parts) or r"(?!x)x", per_char, "|".join(anywhere) or r"(?!x)x"
+    return "|".join(parts + anywhere) or r"(?!x)x"
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any], origin: str) -> dict[str, Any]:
@@ -211,7 +205,7 @@ def _build(raw: dict[str, Any], origin: str) -> Lexicon:
         raise LexiconError(f"{origin}: no cues")
     # `cue_regex` finds where some cue starts; `cue_at` then tries, at once, every cue
     # that can start with that character (each in a lookahead), so the longest wins.
-    search, per_char, anywhere = _dispatch([(cue.pattern, f"(?:{cue.pattern})") for cue in cues])
+    search = _dispatch([cue.pattern for cue in cues])
     cue_regex = _compile(rf"(?<!\w)(?:{search})(?!\w)", f"{origin}: cues")
     at_char: dict[str, list[str]] = {}
     at_anywhere: list[str] = []
@@ -232,8 +226,12 @@ def _build(raw: dict[str, Any], origin: str) -> Lexicon:
         patterns = raw.get("markers", {}).get(kind, [])
         for pattern in patterns:
             _compile(pattern, f"{origin}: markers.{kind} {pattern!r}")
-        body, _, _ = _dispatch([(p, f"(?:{p})") for p in patterns])
-        markers[kind] = _compile(_bounded(body), f"{origin}: markers.{kind}")
+        markers[kind] = _compile(_bounded(_dispatch(patterns)), f"{origin}: markers.{kind}")
+    # Topic and other-conflict markers are looked for in every sentence: one scan.
+    markers["context"] = _compile(
+        f"(?P<topic>{markers['topic'].pattern})|(?P<other>{markers['other_conflict'].pattern})",
+        f"{origin}: markers",
+    )
     transform = {k: dict(v) for k, v in raw.get("transform", {}).items()}
     for kind, table in transform.items():
         for source, target in table.items():

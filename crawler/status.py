@@ -142,11 +142,14 @@ class RulesClassifier:
         lex = self.lexicon
         out: list[CueHit] = []
         context = "topic"
+        context_regex = lex.marker_regex["context"]
         for index, (raw, position_weight) in enumerate(sentences):
             sentence = _normalise(raw)
             matches = self._cues(sentence)
-            topic = [m.start() for m in lex.marker_regex["topic"].finditer(sentence)]
-            other = [m.start() for m in lex.marker_regex["other_conflict"].finditer(sentence)]
+            topic: list[int] = []
+            other: list[int] = []
+            for marker in context_regex.finditer(sentence):
+                (topic if marker.lastgroup == "topic" else other).append(marker.start())
             carried = context
             if topic or other:
                 context = "other" if (other and (not topic or other[-1] > topic[-1])) else "topic"

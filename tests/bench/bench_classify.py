@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from crawler.status import RulesClassifier  # noqa: E402
+from crawler.status import RulesClassifier
 
 HEADLINES = [
     "Ukraine peace talks stall over territory",
@@ -91,7 +91,9 @@ def main() -> None:
     statuses = Counter(classifier(title, text).status for title, text in articles)
     elapsed = time.perf_counter() - started
     print(f"rules classifier: {len(articles)} articles of ~{words:.0f} words in {elapsed:.2f} s")
-    print(f"{len(articles) / elapsed:.0f} articles/s ({elapsed / len(articles) * 1000:.2f} ms each)")
+    print(
+        f"{len(articles) / elapsed:.0f} articles/s ({elapsed / len(articles) * 1000:.2f} ms each)"
+    )
     print("statuses:", dict(statuses.most_common()))
 
 
