@@ -120,6 +120,12 @@ class ClassifierSettings(Strict):
     api_key_env: str = "PEACEWATCH_LLM_API_KEY"
     timeout: Duration = timedelta(seconds=20)
 
+    @model_validator(mode="after")
+    def _llm_needs_endpoint(self) -> ClassifierSettings:
+        if self.backend == "llm" and (self.base_url is None or not self.model):
+            raise ValueError("backend = 'llm' needs base_url and model")
+        return self
+
 
 class TopicSettings(Strict):
     name: str = DEFAULT_TOPIC_NAME

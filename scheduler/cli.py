@@ -7,6 +7,7 @@ import sys
 from scheduler.app import app
 from scheduler.commands import (  # noqa: F401  (register commands)
     alerts,
+    classify,
     crawl,
     extract,
     init,
