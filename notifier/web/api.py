@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BeforeValidator
 from sqlmodel import Session
 
 from crawler.reports import list_articles, list_sources, list_stories
@@ -22,6 +24,26 @@ def db_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(db_session)]
+_RFC3339 = re.compile(
+    r"^(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)$"
+)
+
+
+def _rfc3339(value: Any) -> datetime:
+    """Only what the schema promises (a date-time with a zone), not pydantic's extras."""
+    match = _RFC3339.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("expected an RFC 3339 date-time with a zone, e.g. 2025-05-20T12:00:00Z")
+    head, seconds, fraction, zone = match.groups()
+    seconds = min(int(seconds), 59)  # a leap second reads as the second before it
+    zone = "+00:00" if zone in "Zz" else zone
+    try:
+        return datetime.fromisoformat(f"{head}:{seconds:02d}{(fraction or '')[:7]}{zone}")
+    except ValueError as exc:
+        raise ValueError(f"invalid date-time: {exc}") from None
+
+
+DateTimeParam = Annotated[datetime, BeforeValidator(_rfc3339)]
 
 
 @router.get("/status", response_model=list[TopicStatusOut])
@@ -36,8 +58,8 @@ def api_articles(
     status: str | None = None,
     outlet: str | None = None,
     topic: str | None = None,
-    since: Annotated[datetime | None, Query(description="Published at or after")] = None,
-    until: Annotated[datetime | None, Query(description="Published before")] = None,
+    since: Annotated[DateTimeParam | None, Query(description="Published at or after")] = None,
+    until: Annotated[DateTimeParam | None, Query(description="Published before")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Any:
