@@ -24,9 +24,7 @@ def db_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(db_session)]
-_RFC3339 = re.compile(
-    r"^(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)$"
-)
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)$")
 
 
 def _rfc3339(value: Any) -> datetime:

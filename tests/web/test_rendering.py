@@ -37,7 +37,8 @@ def test_highlight_marks_cues_and_escapes_the_rest() -> None:
         ["stall*", "stalemate", "no breakthrough"],
     )
     assert str(out) == (
-        "No &lt;b&gt;breakthrough&lt;/b&gt; in the <mark>stalled</mark> talks; <mark>stalemate</mark>."
+        "No &lt;b&gt;breakthrough&lt;/b&gt; in the <mark>stalled</mark> talks; "
+        "<mark>stalemate</mark>."
     )
     assert (
         str(highlight("no breakthrough yet", ["no breakthrough"]))
