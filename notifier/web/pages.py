@@ -22,8 +22,8 @@ from notifier.reports import list_alerts, list_shifts, topic_status
 from notifier.web import queries
 from notifier.web.api import db_session
 from notifier.web.chart import STATUS_COLOURS, colour, ordered_statuses, render_timeline
-from notifier.web.feed import shift_title, shifts_atom
-from notifier.web.highlight import cue_terms, highlight
+from notifier.web.feed import shifts_atom
+from notifier.web.highlight import cue_pattern, highlight
 from notifier.web.security import CSRF_FIELD, csrf_ok, csrf_token, set_csrf_cookie
 
 router = APIRouter()
@@ -60,6 +60,11 @@ def _environment() -> jinja2.Environment:
 templates = Jinja2Templates(env=_environment())
 
 
+def _cues(request: Request) -> dict[str, Any]:
+    """Each topic's cue pattern (its classifier may use its own lexicon)."""
+    return {t.name: cue_pattern(t.classifier.lexicon) for t in request.app.state.dashboard.topics}
+
+
 def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
     context.setdefault("page", name.removesuffix(".html"))
     return templates.TemplateResponse(request, name, context)
@@ -93,7 +98,7 @@ def overview(request: Request, session: SessionDep) -> HTMLResponse:
                 ),
             }
         )
-    return _render(request, "overview.html", topics=topics, cues=cue_terms(), title=shift_title)
+    return _render(request, "overview.html", topics=topics, cues=_cues(request))
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -146,7 +151,7 @@ def articles(
         sizes=sizes,
         filters=filters,
         outlets=queries.outlets(session),
-        cues=cue_terms(),
+        cues=_cues(request),
         newer=page_url(page - 1) if page > 1 else None,
         older=page_url(page + 1) if more else None,
         bad_dates=bool((start and not first) or (end and not last)),
