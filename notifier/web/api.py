@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -36,9 +36,13 @@ def _rfc3339(value: Any) -> datetime:
     seconds = min(int(seconds), 59)  # a leap second reads as the second before it
     zone = "+00:00" if zone in "Zz" else zone
     try:
-        return datetime.fromisoformat(f"{head}:{seconds:02d}{(fraction or '')[:7]}{zone}")
+        moment = datetime.fromisoformat(f"{head}:{seconds:02d}{(fraction or '')[:7]}{zone}")
     except ValueError as exc:
         raise ValueError(f"invalid date-time: {exc}") from None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # within a zone offset of year 1 or 9999: the ends of time
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 DateTimeParam = Annotated[datetime, BeforeValidator(_rfc3339)]
@@ -59,7 +63,7 @@ def api_articles(
     since: Annotated[DateTimeParam | None, Query(description="Published at or after")] = None,
     until: Annotated[DateTimeParam | None, Query(description="Published before")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> Any:
     """Stored articles, newest first (`peacewatch articles --json`)."""
     return list_articles(

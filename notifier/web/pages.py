@@ -125,7 +125,7 @@ def articles(
         outlet=outlet or None,
         since=datetime.combine(first, datetime.min.time(), tzinfo=UTC) if first else None,
         until=datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-        if last
+        if last and last < date.max
         else None,
         limit=PAGE_SIZE + 1,
         offset=(page - 1) * PAGE_SIZE,

@@ -15,7 +15,7 @@ from openapi_spec_validator import validate
 from crawler.db import utcnow
 from notifier.web import create_app
 from scheduler.database import open_database
-from tests.web.conftest import TOPIC, XSS_TITLE, LiveServer, Seeded, dashboard_settings, populate
+from tests.web.support import TOPIC, XSS_TITLE, LiveServer, Seeded, dashboard_settings, populate
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +145,14 @@ def test_articles_page_filters_by_outlet_and_date(live: LiveServer, seeded: Seed
     assert 'class="article-row"' not in html and "No article matches" in html
     html = httpx.get(live.url + "/articles", params={"from": "last tuesday"}).text
     assert "was not understood" in html
+
+
+def test_article_filters_at_the_ends_of_time_are_answered(api_server: LiveServer) -> None:
+    url = api_server.url + "/api/articles"
+    assert httpx.get(url, params={"since": "0001-01-01T00:00:00+18:00"}).json()
+    assert httpx.get(url, params={"until": "9999-12-31T23:59:59-18:00"}).json()
+    assert httpx.get(url, params={"since": "1.5"}).status_code == 422
+    page = httpx.get(
+        api_server.url + "/articles", params={"from": "0001-01-01", "to": "9999-12-31"}
+    )
+    assert page.status_code == 200 and 'class="article-row"' in page.text

@@ -19,7 +19,7 @@ from notifier.outbox_actions import RequeueError, requeue_alert
 from notifier.web import BindError, check_bind, create_app
 from notifier.web.security import CSRF_COOKIE, CSRF_FIELD
 from scheduler.cli import app as cli
-from tests.web.conftest import LiveServer, Seeded, dashboard_settings
+from tests.web.support import LiveServer, Seeded, dashboard_settings
 
 REPO = Path(__file__).resolve().parents[2]
 
