@@ -5,6 +5,7 @@ One function per listing, shared by the CLI and the dashboard, so both say the s
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import desc, func, select
@@ -48,6 +49,8 @@ def list_articles(
     status: str | None = None,
     outlet: str | None = None,
     topic: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     limit: int | None = 50,
     offset: int = 0,
     with_text: bool = False,
@@ -59,6 +62,10 @@ def list_articles(
         query = query.where(Article.outlet == outlet)
     if topic:
         query = query.where(Article.topic == topic)
+    if since is not None:
+        query = query.where(Article.published >= since)
+    if until is not None:
+        query = query.where(Article.published < until)
     if offset:
         query = query.offset(offset)
     if limit is not None:

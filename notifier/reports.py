@@ -2,15 +2,17 @@
 
 One function per listing, shared by the CLI, the dashboard and alert payloads, so a
 shift reads the same in `peacewatch shifts --json`, a webhook body and the web page.
+Shapes follow the interface contract: shifts oldest first with `kind`, `from`, `to`,
+`topic`, `detected_at` (ISO 8601 with a zone), `support` and `suppressed`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import asc, desc, select
 from sqlmodel import Session
 
 from crawler.models import Article
@@ -22,20 +24,16 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def shift_dict(shift: Shift) -> dict[str, Any]:
-    """The contract's shape; `suppressed` is null when the shift was raised."""
+def evidence_article(article: Article) -> dict[str, Any]:
+    """An article as a shift cites it: enough to judge the evidence without the text."""
     return {
-        "id": shift.id,
-        "kind": shift.kind,
-        "from": shift.from_status,
-        "to": shift.to_status,
-        "topic": shift.topic,
-        "detected_at": _iso(shift.detected_at),
-        "support": {"stories": shift.stories, "outlets": shift.outlets},
-        "reasons": list(shift.reasons),
-        "suppressed": shift.suppressed,
-        "articles": list(shift.article_ids),
-        "details": dict(shift.details),
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "outlet": article.outlet,
+        "status": article.status,
+        "confidence": round(article.confidence, 3),
+        "evidence": list(article.evidence),
     }
 
 
@@ -51,6 +49,45 @@ def article_brief(article: Article) -> dict[str, Any]:
     }
 
 
+def evidence_articles(session: Session, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = select(Article).where(Article.id.in_(wanted))  # type: ignore[union-attr]
+    return {a.id: evidence_article(a) for a in session.exec(query).scalars()}  # type: ignore[call-overload]
+
+
+def shift_dict(
+    shift: Shift, articles: Mapping[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The contract's shape; `suppressed` is null when the shift was raised.
+
+    `articles` are the evidence articles by id; without them each is just `{id}`.
+    """
+    return {
+        "id": shift.id,
+        "kind": shift.kind,
+        "from": shift.from_status,
+        "to": shift.to_status,
+        "topic": shift.topic,
+        "detected_at": _iso(shift.detected_at),
+        "support": {"stories": shift.stories, "outlets": shift.outlets},
+        "reasons": list(shift.reasons),
+        "suppressed": shift.suppressed,
+        "articles": [
+            (articles or {}).get(i) or {"id": i}
+            for i in shift.article_ids
+            if articles is None or i in articles
+        ],
+        "details": dict(shift.details),
+    }
+
+
+def shifts_with_articles(session: Session, shifts: Sequence[Shift]) -> list[dict[str, Any]]:
+    articles = evidence_articles(session, (i for s in shifts for i in s.article_ids))
+    return [shift_dict(s, articles) for s in shifts]
+
+
 def attempt_dict(attempt: DeliveryAttempt) -> dict[str, Any]:
     return {
         "at": _iso(attempt.at),
@@ -63,6 +100,7 @@ def attempt_dict(attempt: DeliveryAttempt) -> dict[str, Any]:
 def alert_dict(alert: Alert, attempts: Sequence[DeliveryAttempt] = ()) -> dict[str, Any]:
     return {
         "id": alert.id,
+        "shift": alert.shift_id,
         "channel": alert.channel,
         "kind": alert.kind,
         "state": alert.state,
@@ -70,7 +108,7 @@ def alert_dict(alert: Alert, attempts: Sequence[DeliveryAttempt] = ()) -> dict[s
         "shifts": list(alert.payload.get("shift_ids", [])),
         "attempts": alert.attempts,
         "created_at": _iso(alert.created_at),
-        "next_attempt_at": _iso(alert.next_attempt_at) if alert.state == "pending" else None,
+        "next_attempt_at": _iso(alert.next_attempt_at),
         "sent_at": _iso(alert.sent_at),
         "last_error": alert.last_error,
         "idempotency_key": alert.idempotency_key,
@@ -93,10 +131,10 @@ def _attempts(session: Session, alert_ids: list[int]) -> dict[int, list[Delivery
 
 
 def list_alerts(
-    session: Session, *, state: str | None = None, limit: int | None = 100
+    session: Session, *, state: str | None = None, limit: int | None = 200
 ) -> list[dict[str, Any]]:
-    """The outbox, newest first."""
-    query = select(Alert).order_by(Alert.id.desc())  # type: ignore[union-attr]
+    """The outbox, newest first: what a person checks when an alert did not arrive."""
+    query = select(Alert).order_by(desc(Alert.id))
     if state:
         query = query.where(Alert.state == state)
     if limit is not None:
@@ -107,25 +145,41 @@ def list_alerts(
 
 
 def list_shifts(
-    session: Session, *, topic: str | None = None, limit: int | None = None
+    session: Session,
+    *,
+    topic: str | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
+    include_suppressed: bool = True,
 ) -> list[dict[str, Any]]:
-    """Every decision, oldest first, each with the deliveries it caused and their attempts."""
-    query = select(Shift).order_by(Shift.detected_at, Shift.id)
+    """Every decision, oldest first (the contract's order; `newest_first` for pages and
+    feeds), each with its evidence articles and the deliveries it caused."""
+    order = desc if newest_first else asc
+    query = select(Shift).order_by(order(Shift.detected_at), order(Shift.id))
     if topic:
         query = query.where(Shift.topic == topic)
-    shifts = list(session.exec(query).scalars())  # type: ignore[call-overload]
+    if not include_suppressed:
+        query = query.where(Shift.suppressed.is_(None))  # type: ignore[union-attr]
     if limit is not None:
-        shifts = shifts[-limit:]
-    alerts = list(session.exec(select(Alert)).scalars())  # type: ignore[call-overload]
+        # The newest `limit`, still in the order asked for.
+        newest = query.order_by(None).order_by(desc(Shift.detected_at), desc(Shift.id))
+        ids = list(session.exec(newest.with_only_columns(Shift.id).limit(limit)).scalars())  # type: ignore[call-overload]
+        query = query.where(Shift.id.in_(ids))  # type: ignore[union-attr]
+    shifts = list(session.exec(query).scalars())  # type: ignore[call-overload]
+    shift_ids = {s.id for s in shifts}
+    alerts = [
+        a
+        for a in session.exec(select(Alert).where(Alert.kind != "health")).scalars()  # type: ignore[call-overload]
+        if shift_ids.intersection(a.payload.get("shift_ids", []))
+    ]
     attempts = _attempts(session, [a.id for a in alerts])
     by_shift: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for alert in alerts:
         for shift_id in alert.payload.get("shift_ids", []):
             by_shift[shift_id].append(alert_dict(alert, attempts.get(alert.id, [])))
     out = []
-    for shift in shifts:
-        data = shift_dict(shift)
-        data["deliveries"] = by_shift.get(shift.id or 0, [])
+    for data in shifts_with_articles(session, shifts):
+        data["deliveries"] = by_shift.get(data["id"], [])
         out.append(data)
     return out
 

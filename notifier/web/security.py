@@ -1,0 +1,135 @@
+"""The dashboard's guards: loopback unless a token is set, a strict CSP, CSRF on the POST.
+
+The dashboard shows article text chosen by strangers, so it never runs script it did
+not ship (`script-src 'self'`, no inline script or style) and never binds beyond this
+machine without a token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+TOKEN_COOKIE = "peacewatch_session"
+CSRF_COOKIE = "peacewatch_csrf"
+CSRF_FIELD = "csrf"
+
+
+class BindError(ValueError):
+    """Serving on this address would expose the dashboard; the message says why."""
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip().lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, token: str | None) -> None:
+    """Refuse any non-loopback address unless `[web] token` is set."""
+    if not is_loopback(host) and not token:
+        raise BindError(
+            f"refusing to serve on {host}: binding beyond 127.0.0.1 needs [web] token "
+            "in the config (requests must then carry it)"
+        )
+
+
+def _session_value(token: str) -> str:
+    """The cookie holds a digest of the token, so the token itself never sits in it."""
+    return hmac.new(token.encode(), b"peacewatch-session", hashlib.sha256).hexdigest()
+
+
+def _token_from(request: Request, token: str) -> tuple[bool, bool]:
+    """(authorised, came by query string — so set the cookie)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), token):
+        return True, False
+    cookie = request.cookies.get(TOKEN_COOKIE)
+    if cookie and hmac.compare_digest(cookie, _session_value(token)):
+        return True, False
+    query = request.query_params.get("token")
+    if query and hmac.compare_digest(query, token):
+        return True, True
+    return False, False
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def guard(token: str | None, open_paths: Iterable[str] = ()) -> Callable[..., Awaitable[Response]]:
+    """HTTP middleware: security headers on every response, the token when one is set."""
+    public = frozenset(open_paths)
+
+    async def middleware(request: Request, call_next: Handler) -> Response:
+        set_cookie = False
+        if token and request.url.path not in public:
+            authorised, set_cookie = _token_from(request, token)
+            if not authorised:
+                response: Response = PlainTextResponse(
+                    "token required: send Authorization: Bearer <token> or open ?token=<token>",
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+                response.headers.update(SECURITY_HEADERS)
+                return response
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        if set_cookie and token:
+            response.set_cookie(
+                TOKEN_COOKIE,
+                _session_value(token),
+                httponly=True,
+                samesite="strict",
+                secure=request.url.scheme == "https",
+            )
+        return response
+
+    return middleware
+
+
+def csrf_token(request: Request) -> tuple[str, bool]:
+    """The double-submit token of this browser, and whether it must be set as a cookie."""
+    existing = request.cookies.get(CSRF_COOKIE)
+    if existing and len(existing) >= 32:
+        return existing, False
+    return secrets.token_urlsafe(32), True
+
+
+def set_csrf_cookie(response: Response, request: Request, value: str) -> None:
+    response.set_cookie(
+        CSRF_COOKIE,
+        value,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def csrf_ok(request: Request, submitted: str | None) -> bool:
+    """The form's token matches the cookie, and the request comes from this site."""
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not submitted or not hmac.compare_digest(cookie, submitted):
+        return False
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    return origin is None or urlsplit(origin).netloc == request.url.netloc
