@@ -19,7 +19,7 @@ from crawler.db import as_utc, utcnow
 from crawler.dedup import Deduplicator, Fingerprint
 from crawler.models import Article, Story
 from crawler.settings import DedupSettings, TopicSettings
-from crawler.status import Classification, classify
+from crawler.status import Classification, classify, make_classifiers
 from crawler.text import html_to_text, one_line
 from crawler.topics import TopicQuery
 from crawler.urls import canonical_url, outlet_of
@@ -80,7 +80,7 @@ class Ingestor:
     ) -> None:
         self.topics = {t.name: t for t in topics}
         self.queries = {t.name: TopicQuery.from_lists(t.query) for t in topics}
-        self.classifiers = classifiers or {}
+        self.classifiers = classifiers if classifiers is not None else make_classifiers(topics)
         self.dedup = Deduplicator(dedup)
         self._loaded_upto = 0
 

@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from crawler.crawl import Crawl
 from crawler.loop import run
+from scheduler.alerting import alert_after_batch
 from scheduler.app import ConfigOption, JsonOption, app
 from scheduler.context import engine_or_exit, settings_or_exit
 from scheduler.output import emit_json, err_console, fail, show_progress
@@ -22,7 +23,8 @@ def crawl(
         list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
     ] = None,
     no_alerts: Annotated[
-        bool, typer.Option("--no-alerts", help="Store articles but detect no shifts.")
+        bool,
+        typer.Option("--no-alerts", help="Record shifts but queue and send no alerts."),
     ] = False,
     json_output: JsonOption = False,
 ) -> None:
@@ -46,11 +48,9 @@ def crawl(
         report = run(job.run(sources))
 
     result: dict[str, Any] = report.as_dict()
-    result["shifts"], result["alerts_sent"] = [], 0
-    if not no_alerts:
-        from scheduler.alerting import alert_after_batch
-
-        result["shifts"], result["alerts_sent"] = run(alert_after_batch(engine, settings))
+    result["shifts"], result["alerts_sent"] = run(
+        alert_after_batch(engine, settings, alert=not no_alerts)
+    )
     if json_output:
         emit_json(result)
     else:
@@ -110,6 +110,10 @@ def _summary(result: dict[str, Any]) -> None:
             f"  ✗ {error['source']}: {error['error']}", style="red", highlight=False, markup=False
         )
     for shift in result["shifts"]:
-        err_console.print(f"  shift: {shift}", highlight=False, markup=False)
+        line = f"  shift: {shift['from'] or 'none'} → {shift['to']} ({shift['kind']}, "
+        line += f"{shift['support']['outlets']} outlets)"
+        if shift["suppressed"]:
+            line += f" — suppressed: {shift['suppressed']}"
+        err_console.print(line, highlight=False, markup=False)
     if result["alerts_sent"]:
         err_console.print(f"{result['alerts_sent']} alerts sent")
