@@ -193,7 +193,11 @@ class NetworkSettings(Strict):
 
 
 class DedupSettings(Strict):
+    """Near-duplicate detection; the defaults are measured by `python -m tests.eval.dedup`."""
+
     threshold: float = Field(default=0.5, gt=0, lt=1)
     num_perm: int = Field(default=128, ge=16, le=512)
     shingle: int = Field(default=3, ge=1, le=10)
     redis_url: str | None = None
+    # One prefix per database: the Redis buckets name article ids of one database.
+    redis_prefix: str = Field(default="peacewatch", min_length=1, max_length=100)
