@@ -49,16 +49,20 @@ def normalise_text(text: str, title: str = "") -> str:
     return " ".join(words(strip_boilerplate(text, title)))
 
 
+# Below this many words a body ("Read the full story.") could be anyone's.
+MIN_BODY_WORDS = 12
+
+
 def content_hash(text: str, title: str = "") -> str:
     """Same story text, same hash; a body too short to identify a story takes its title."""
-    body = normalise_text(text, title)
+    return _hash_clean(strip_boilerplate(text, title), title)
+
+
+def _hash_clean(clean: str, title: str) -> str:
+    body = " ".join(words(clean))
     if len(body.split()) < MIN_BODY_WORDS:
         body = f"{' '.join(words(title))}\n{body}"
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
-# Below this many words a body ("Read the full story.") could be anyone's.
-MIN_BODY_WORDS = 12
 
 
 def shingle_hashes(title: str, text: str, k: int) -> np.ndarray:
@@ -67,7 +71,10 @@ def shingle_hashes(title: str, text: str, k: int) -> np.ndarray:
     Words are hashed once (crc32) and combined with order-dependent multipliers, so a
     document costs one C call per word and a few array operations.
     """
-    tokens = words(f"{title}\n{strip_boilerplate(text, title)}")
+    return _shingles(words(f"{title}\n{strip_boilerplate(text, title)}"), k)
+
+
+def _shingles(tokens: list[str], k: int) -> np.ndarray:
     if not tokens:
         return np.empty(0, dtype=np.uint32)
     w = np.fromiter((zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens))
@@ -140,9 +147,10 @@ class Deduplicator:
         return m
 
     def fingerprint(self, title: str, text: str) -> Fingerprint:
-        shingles = shingle_hashes(title, text, self.settings.shingle)
+        clean = strip_boilerplate(text, title)
+        shingles = _shingles(words(f"{title}\n{clean}"), self.settings.shingle)
         signature = self.minhash(shingles).hashvalues.astype(_DTYPE).tobytes()
-        return Fingerprint(content_hash(text, title), signature, shingles)
+        return Fingerprint(_hash_clean(clean, title), signature, shingles)
 
     def _from_signature(self, signature: bytes) -> MinHash:
         values = np.frombuffer(signature, dtype=_DTYPE)
