@@ -25,12 +25,12 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
-from crawler.db import session_scope  # noqa: E402
-from crawler.dedup import Deduplicator, shingle_hashes, words  # noqa: E402
-from crawler.ingest import Ingestor  # noqa: E402
-from crawler.models import Article, Story  # noqa: E402
-from crawler.settings import DedupSettings, TopicSettings  # noqa: E402
-from scheduler.database import open_database  # noqa: E402
+from crawler.db import session_scope
+from crawler.dedup import Deduplicator, shingle_hashes, words
+from crawler.ingest import Ingestor
+from crawler.models import Article, Story
+from crawler.settings import DedupSettings, TopicSettings
+from scheduler.database import open_database
 
 
 def rss_mb() -> float:
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         f"peak RSS {index_rss:,.0f} MB after indexing (+{index_rss - base_rss:,.0f} MB over "
         f"the corpus generator; texts held by the benchmark are included)"
     )
-    del dedup, texts
+    texts.clear()
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = open_database(f"sqlite:///{tmp}/bench.db")
