@@ -197,16 +197,47 @@ class Deduplicator:
             if self._stories.pop(article_id, None) is not None and article_id in self._lsh:
                 self._lsh.remove(article_id)
 
-    def load(self, rows: Iterable[tuple[int, int, bytes]]) -> None:
-        """Index stored signatures in bulk: the rebuild at start."""
+    def load(self, rows: Iterable[tuple[int, int, bytes]], batch: int = 20_000) -> None:
+        """Index stored signatures in bulk: the rebuild at start.
+
+        Band keys are cut from a whole batch of signatures at once, in the byte form
+        datasketch's `MinHashLSH.insert` gives them, and written to its storage with
+        buffering (one Redis pipeline per batch); per-row `insert` ran at ~3,000/s.
+        """
         present = self._present() if self._shared else set()
-        with self._lsh.insertion_session(buffer_size=10_000) as session:
-            for article_id, story_id, signature in rows:
-                if article_id in self._stories:
-                    continue
-                if article_id not in present:
-                    session.insert(article_id, self._from_signature(signature), False)
-                self._stories[article_id] = story_id
+        pending: list[tuple[int, bytes]] = []
+        for article_id, story_id, signature in rows:
+            if article_id in self._stories:
+                continue
+            self._stories[article_id] = story_id
+            if article_id not in present:
+                pending.append((article_id, signature))
+            if len(pending) >= batch:
+                self._insert_many(pending)
+                pending = []
+        if pending:
+            self._insert_many(pending)
+
+    def _insert_many(self, rows: list[tuple[int, bytes]]) -> None:
+        lsh, n = self._lsh, self.settings.num_perm
+        sigs = np.frombuffer(b"".join(s for _, s in rows), dtype=_DTYPE).reshape(-1, n)
+        if sigs.shape[0] != len(rows):
+            raise ValueError(f"stored signatures do not have [dedup] num_perm = {n} values")
+        swapped = sigs.astype(np.uint32).byteswap()  # what datasketch's _byteswap does per band
+        bands = [
+            np.ascontiguousarray(swapped[:, a:b]).view(np.dtype((np.void, 4 * (b - a)))).ravel()
+            for a, b in lsh.hashranges
+        ]
+        keys = [pickle.dumps(i) if lsh.prepickle else i for i, _ in rows]
+        columns = [band.tolist() for band in bands]
+        for row, key in enumerate(keys):
+            hs = [column[row] for column in columns]
+            lsh.keys.insert(key, *hs, buffer=True)
+            for h, table in zip(hs, lsh.hashtables, strict=True):
+                table.insert(h, key, buffer=True)
+        lsh.keys.empty_buffer()
+        for table in lsh.hashtables:
+            table.empty_buffer()
 
     @property
     def _shared(self) -> bool:
