@@ -69,6 +69,16 @@ class IngestReport:
         self.story_ids |= other.story_ids
 
 
+def stored_texts(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Title and body of stored articles as they were fingerprinted, for the exact check."""
+    rows = session.exec(  # type: ignore[call-overload]
+        select(Article.id, Article.title, Article.text, Article.summary).where(
+            Article.id.in_(list(ids))  # type: ignore[union-attr]
+        )
+    ).all()
+    return {r[0]: (r[1], r[2] or r[3]) for r in rows}
+
+
 class Ingestor:
     """Holds what ingest needs across batches: topic queries, classifiers, the index."""
 
@@ -188,7 +198,7 @@ class Ingestor:
             article.evidence = list(original.evidence)
         else:
             report.new_articles += 1
-            story_id = self.dedup.find_story(fp)
+            story_id = self.dedup.find_story(fp, lambda ids: stored_texts(session, ids))
             if story_id is None:
                 story = Story(topic=candidate.topic, first_seen=article.published, last_seen=now)
                 session.add(story)

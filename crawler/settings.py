@@ -199,7 +199,18 @@ class NetworkSettings(Strict):
 
 
 class DedupSettings(Strict):
-    threshold: float = Field(default=0.5, gt=0, lt=1)
+    """Near-duplicate detection; the defaults are measured by `python -m tests.eval.dedup`."""
+
+    # Exact shingle Jaccard at or above which two texts are one story: the middle of the
+    # empty gap in tests/data/dedup_pairs.jsonl, where copies go down to 0.44 and rival
+    # reports, reused background and live-blog versions reach 0.39.
+    threshold: float = Field(default=0.42, gt=0, lt=1)
+    # Short texts (feed summaries) share a clause easily: below `short_shingles` shingles
+    # in the smaller text, a pair needs `short_threshold` (short copies measure >= 0.77).
+    short_shingles: int = Field(default=50, ge=0)
+    short_threshold: float = Field(default=0.6, gt=0, le=1)
     num_perm: int = Field(default=128, ge=16, le=512)
     shingle: int = Field(default=3, ge=1, le=10)
     redis_url: str | None = None
+    # One prefix per database: the Redis buckets name article ids of one database.
+    redis_prefix: str = Field(default="peacewatch", min_length=1, max_length=100)

@@ -1,0 +1,145 @@
+"""Stories through the one ingest path, on a real SQLite file: what `stories --json` shows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from crawler.db import session_scope
+from crawler.ingest import Candidate, Ingestor
+from crawler.reports import list_articles, list_stories
+from crawler.settings import DedupSettings, TopicSettings
+from scheduler.database import open_database
+
+SEEDS = Path("/work/shared/seeds")
+if not SEEDS.is_dir():  # the repository's copy, when the shared folder is absent
+    SEEDS = Path(__file__).parents[1] / "data" / "seeds"
+NOW = datetime(2025, 10, 10, 12, 0, tzinfo=UTC)
+
+
+def seed(name: str) -> tuple[str, str]:
+    """(headline, page text) of a seed article: its first line is the headline."""
+    text = next(SEEDS.glob(f"{name}*")).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip()]
+    title = lines[1] if name.startswith("nishadil") else lines[0]
+    return title, text
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    return open_database(f"sqlite:///{tmp_path}/t.db")
+
+
+def ingest(engine, ingestor: Ingestor, *candidates: Candidate):
+    with session_scope(engine) as session:
+        return ingestor.ingest(session, list(candidates), NOW)
+
+
+def candidate(url: str, title: str, text: str) -> Candidate:
+    return Candidate(url=url, title=title, topic=TopicSettings().name, text=text)
+
+
+def restyled_ap() -> tuple[str, str]:
+    """The AP seed as another site serves it: new headline, other furniture, one paragraph cut."""
+    _, text = seed("ap-")
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    body = [p for p in paragraphs[3:] if "Looking Ahead" not in p]
+    del body[4]  # a trimmed paragraph
+    page = "\n\n".join(
+        [
+            "World | Europe",
+            "By Staff Writer, Wire Services",
+            "Published May 21, 2025 08:10 GMT",
+            "Share on Facebook  Share on X  Email",
+            *body,
+            "Related: Zelensky meets European leaders in London",
+            "© 2025 The Daily Courier. All rights reserved.",
+        ]
+    )
+    return "Peace push for Ukraine stalls as mediators grow frustrated", page
+
+
+def test_seed_articles_are_different_stories(engine) -> None:
+    ingestor = Ingestor([TopicSettings()])
+    report = ingest(
+        engine,
+        ingestor,
+        candidate("https://apnews.com/article/talks-stalled", *seed("ap-")),
+        candidate("https://nishadil.com/fading-echo", *seed("nishadil")),
+    )
+    assert (report.new_articles, report.near_duplicates, report.duplicates) == (2, 0, 0)
+    with session_scope(engine) as session:
+        stories = list_stories(session)
+    assert [(s["articles"], s["outlets"]) for s in stories] == [(1, 1), (1, 1)]
+
+
+def test_restyled_copy_on_another_outlet_joins_its_story(engine) -> None:
+    ingestor = Ingestor([TopicSettings()])
+    ingest(
+        engine,
+        ingestor,
+        candidate("https://apnews.com/article/talks-stalled", *seed("ap-")),
+        candidate("https://nishadil.com/fading-echo", *seed("nishadil")),
+    )
+    report = ingest(engine, ingestor, candidate("https://courier.example/peace", *restyled_ap()))
+    assert (report.new_articles, report.near_duplicates, report.duplicates) == (1, 1, 0)
+    with session_scope(engine) as session:
+        stories = {s["title"]: s for s in list_stories(session)}
+        articles = {a["outlet"]: a for a in list_articles(session)}
+    ap = stories[seed("ap-")[0]]
+    assert (ap["articles"], ap["outlets"]) == (2, 2)
+    assert stories[seed("nishadil")[0]]["outlets"] == 1
+    assert articles["courier.example"]["story"] == articles["apnews.com"]["story"] == ap["id"]
+    assert articles["nishadil.com"]["story"] != ap["id"]
+
+
+def test_index_rebuilt_by_a_new_process_still_finds_the_story(engine) -> None:
+    ingest(engine, Ingestor([TopicSettings()]), candidate("https://apnews.com/a", *seed("ap-")))
+    fresh = Ingestor([TopicSettings()])  # a restart: the index comes from stored signatures
+    report = ingest(engine, fresh, candidate("https://courier.example/peace", *restyled_ap()))
+    assert report.near_duplicates == 1
+    assert len(fresh.dedup) == 2
+    with session_scope(engine) as session:
+        assert [(s["articles"], s["outlets"]) for s in list_stories(session)] == [(2, 2)]
+
+
+def test_exact_copy_under_another_url_counts_as_duplicate(engine) -> None:
+    ingestor = Ingestor([TopicSettings()])
+    title, text = seed("ap-")
+    ingest(engine, ingestor, candidate("https://apnews.com/article/talks-stalled", title, text))
+    # Same words, other furniture, curly quotes and spacing: still the same text.
+    copy = "0 Comments\n5 Views\n" + text.replace("  ", " ").replace("'", "’") + "\nShare this"
+    report = ingest(engine, ingestor, candidate("https://mirror.example/ap/1", title, copy))
+    assert (report.duplicates, report.new_articles, report.near_duplicates) == (1, 0, 0)
+    with session_scope(engine) as session:
+        stories = list_stories(session)
+        articles = list_articles(session)
+    assert [(s["articles"], s["outlets"]) for s in stories] == [(2, 2)]
+    mirror = next(a for a in articles if a["outlet"] == "mirror.example")
+    assert mirror["duplicate_of"] is not None and mirror["story"] == stories[0]["id"]
+
+
+def test_short_summaries_of_one_event_stay_apart(engine) -> None:
+    ingestor = Ingestor([TopicSettings()], DedupSettings())
+    report = ingest(
+        engine,
+        ingestor,
+        Candidate(
+            url="https://one.example/a",
+            title="Russia and Ukraine agree to new round of peace talks in Istanbul",
+            topic=TopicSettings().name,
+            summary="Russian and Ukrainian delegations will meet in Istanbul on Monday for a "
+            "second round of direct peace talks, Turkey's foreign ministry said.",
+        ),
+        Candidate(
+            url="https://two.example/b",
+            title="Kyiv confirms it will send delegation to Istanbul talks with Moscow",
+            topic=TopicSettings().name,
+            summary="Ukraine will send a delegation led by its defence minister to Istanbul on "
+            "Monday for a second round of talks with Russia, Zelensky said on Sunday.",
+        ),
+    )
+    assert (report.new_articles, report.near_duplicates) == (2, 0)
+    assert len(report.story_ids) == 2
