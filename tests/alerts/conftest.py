@@ -129,7 +129,11 @@ def ingest(
     for outlet, title, _status, when in rows:
         text = (
             f"{title}. Officials in Kyiv and Moscow confirmed the news to reporters; "
-            f"mediators said the talks continue. Report filed by {outlet}."
+            "mediators said the talks continue. The announcement followed a long day of "
+            "meetings between the two delegations, with envoys shuttling between hotels "
+            "and briefing their capitals by phone. Diplomats cautioned that the details "
+            "would take days to settle, and that monitors had yet to be agreed. "
+            f"Report filed by {outlet}."
         )
         candidate = Candidate(
             url=f"https://{outlet}/news/{zlib.crc32(title.encode())}",
