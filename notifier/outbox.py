@@ -134,8 +134,30 @@ def mark_failed(
     return "failed"
 
 
+class RequeueError(ValueError):
+    """The alert cannot be re-queued; the message is for the person who asked."""
+
+
+def requeue_alert(session: Session, alert_id: int, now: datetime | None = None) -> Alert:
+    """An operator's re-queue (`alerts retry`, the dashboard's button) of a dead alert.
+
+    Attempts and the idempotency key stay, so the history stays true and a receiver
+    that did get an earlier try can drop the duplicate.
+    """
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise RequeueError(f"no alert with id {alert_id} (it does not exist)")
+    if alert.state == "sent":
+        raise RequeueError(f"alert {alert_id} is sent: it was sent already")
+    if alert.state != "dead":
+        raise RequeueError(f"alert {alert_id} is {alert.state}: only a dead alert is re-queued")
+    requeue(session, alert, as_utc(now) or utcnow())
+    session.flush()
+    return alert
+
+
 def requeue(session: Session, alert: Alert, now: datetime) -> None:
-    """`alerts retry`: a dead alert is owed again, with a fresh `dead_after` clock."""
+    """A dead alert is owed again, with a fresh `dead_after` clock."""
     alert.state, alert.next_attempt_at = "pending", now
     alert.lease_owner, alert.lease_until = None, None
     session.add(alert)

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from crawler.db import session_scope, utcnow
 from crawler.reports import list_articles, list_sources
 from crawler.status import STATUSES
-from notifier.outbox_actions import RequeueError, requeue_alert
+from notifier.outbox import RequeueError, requeue_alert
 from notifier.reports import list_alerts, list_shifts, topic_status
 from notifier.web import queries
 from notifier.web.api import db_session

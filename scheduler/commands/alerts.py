@@ -13,8 +13,8 @@ from sqlalchemy import select
 from crawler.db import session_scope, utcnow
 from crawler.loop import run
 from crawler.settings import parse_duration
-from notifier.models import Alert, Silence
-from notifier.outbox import deliver_pending, requeue, send_test
+from notifier.models import Silence
+from notifier.outbox import RequeueError, deliver_pending, requeue_alert, send_test
 from notifier.reports import list_alerts
 from scheduler.app import ConfigOption, JsonOption, app
 from scheduler.context import engine_or_exit, settings_or_exit
@@ -73,13 +73,11 @@ def alerts_retry(
 ) -> None:
     """Re-queue a dead alert; it is sent on the next delivery pass."""
     engine = engine_or_exit(settings_or_exit(config))
-    with session_scope(engine) as session:
-        alert = session.get(Alert, alert_id)
-        if alert is None:
-            fail(f"no alert with id {alert_id}")
-        if alert.state == "sent":
-            fail(f"alert {alert_id} was sent already")
-        requeue(session, alert, utcnow())
+    try:
+        with session_scope(engine) as session:
+            requeue_alert(session, alert_id)
+    except RequeueError as exc:
+        fail(str(exc))
     err_console.print(f"alert {alert_id} re-queued")
 
 

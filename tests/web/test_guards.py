@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from crawler.db import session_scope, utcnow
 from notifier.models import Alert
-from notifier.outbox_actions import RequeueError, requeue_alert
+from notifier.outbox import RequeueError, requeue_alert
 from notifier.web import BindError, check_bind, create_app
 from notifier.web.security import CSRF_COOKIE, CSRF_FIELD
 from scheduler.cli import app as cli
