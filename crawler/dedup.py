@@ -8,9 +8,10 @@ The signature is only a finder: at 128 permutations its Jaccard estimate has a
 standard error near 0.045 at J = 0.5, which is what separates a trimmed wire copy
 from a rival report of the same meeting (see `python -m tests.eval.dedup`).
 
-The index holds no texts and no signatures, only LSH buckets and each article's
-story, so 100,000 articles rebuild from the database in seconds, and the buckets can
-live in Redis (`[dedup] redis_url`) for several workers to share.
+The index holds no texts and no signatures, only LSH buckets (compact sorted arrays,
+`crawler.lsh`) and each article's story, so 100,000 articles rebuild from the
+database in seconds, and the buckets can live in Redis (`[dedup] redis_url`) for
+several workers to share.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from crawler.boilerplate import strip_boilerplate
+from crawler.lsh import BandIndex
 from crawler.settings import DedupSettings
 
 SCHEME = "affine32"
@@ -129,11 +131,16 @@ class Deduplicator:
     def __init__(self, settings: DedupSettings | None = None) -> None:
         self.settings = settings or DedupSettings()
         self._proto = MinHash(num_perm=self.settings.num_perm, seed=SEED, scheme=SCHEME)
-        self._lsh = MinHashLSH(
-            num_perm=self.settings.num_perm,
-            params=lsh_params(self.settings.threshold, self.settings.num_perm),
-            **_storage(self.settings),
-        )
+        bands, rows = lsh_params(self.settings.threshold, self.settings.num_perm)
+        # In memory, buckets are sorted arrays (crawler.lsh); shared, datasketch's Redis.
+        self._index: BandIndex | None = None
+        self._lsh: MinHashLSH | None = None
+        if self._shared:
+            self._lsh = MinHashLSH(
+                num_perm=self.settings.num_perm, params=(bands, rows), **_storage(self.settings)
+            )
+        else:
+            self._index = BandIndex(bands, rows)
         self._stories: dict[int, int] = {}
 
     def minhash(self, shingles: np.ndarray) -> MinHash:
@@ -152,14 +159,21 @@ class Deduplicator:
         signature = self.minhash(shingles).hashvalues.astype(_DTYPE).tobytes()
         return Fingerprint(_hash_clean(clean, title), signature, shingles)
 
-    def _from_signature(self, signature: bytes) -> MinHash:
+    def _values(self, signature: bytes) -> np.ndarray:
         values = np.frombuffer(signature, dtype=_DTYPE)
         if len(values) != self.settings.num_perm:
             raise ValueError(
                 f"stored signature has {len(values)} values, [dedup] num_perm is "
                 f"{self.settings.num_perm}"
             )
-        return MinHash(hashvalues=values, permutations=self._proto.permutations, scheme=SCHEME)
+        return values
+
+    def _from_signature(self, signature: bytes) -> MinHash:
+        return MinHash(
+            hashvalues=self._values(signature),
+            permutations=self._proto.permutations,
+            scheme=SCHEME,
+        )
 
     def required(self, a: np.ndarray, b: np.ndarray) -> float:
         """The Jaccard a pair must reach: more for short texts, where one clause weighs a lot."""
@@ -169,6 +183,9 @@ class Deduplicator:
         return s.threshold
 
     def candidates(self, fp: Fingerprint) -> list[int]:
+        if self._index is not None:
+            return sorted(self._index.query(self._values(fp.signature)))
+        assert self._lsh is not None
         return [int(i) for i in self._lsh.query(self._from_signature(fp.signature))]
 
     def find_story(self, fp: Fingerprint, lookup: Lookup) -> int | None:
@@ -187,14 +204,24 @@ class Deduplicator:
     def add(self, article_id: int, story_id: int, signature: bytes) -> None:
         if article_id in self._stories:
             return
-        m = self._from_signature(signature)
-        if not (self._shared and article_id in self._lsh):
-            self._lsh.insert(article_id, m, check_duplication=False)
+        if self._index is not None:
+            self._index.insert(article_id, self._values(signature))
+        else:
+            assert self._lsh is not None
+            if article_id not in self._lsh:
+                self._lsh.insert(
+                    article_id, self._from_signature(signature), check_duplication=False
+                )
         self._stories[article_id] = story_id
 
     def remove(self, article_ids: Iterable[int]) -> None:
-        for article_id in article_ids:
-            if self._stories.pop(article_id, None) is not None and article_id in self._lsh:
+        gone = [i for i in article_ids if self._stories.pop(i, None) is not None]
+        if self._index is not None:
+            self._index.remove(gone)
+            return
+        assert self._lsh is not None
+        for article_id in gone:
+            if article_id in self._lsh:
                 self._lsh.remove(article_id)
 
     def load(self, rows: Iterable[tuple[int, int, bytes]], batch: int = 20_000) -> None:
@@ -219,10 +246,15 @@ class Deduplicator:
             self._insert_many(pending)
 
     def _insert_many(self, rows: list[tuple[int, bytes]]) -> None:
-        lsh, n = self._lsh, self.settings.num_perm
+        n = self.settings.num_perm
         sigs = np.frombuffer(b"".join(s for _, s in rows), dtype=_DTYPE).reshape(-1, n)
         if sigs.shape[0] != len(rows):
             raise ValueError(f"stored signatures do not have [dedup] num_perm = {n} values")
+        if self._index is not None:
+            self._index.insert_many(np.array([i for i, _ in rows]), sigs)
+            return
+        lsh = self._lsh
+        assert lsh is not None
         swapped = sigs.astype(np.uint32).byteswap()  # what datasketch's _byteswap does per band
         bands = [
             np.ascontiguousarray(swapped[:, a:b]).view(np.dtype((np.void, 4 * (b - a)))).ravel()
@@ -245,6 +277,7 @@ class Deduplicator:
 
     def _present(self) -> set[int]:
         """Ids already in a shared index (another worker put them there)."""
+        assert self._lsh is not None
         return {int(pickle.loads(k)) for k in self._lsh.keys}
 
     def __len__(self) -> int:

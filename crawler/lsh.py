@@ -1,0 +1,116 @@
+"""LSH buckets held as sorted arrays: the in-memory near-duplicate index.
+
+datasketch's in-memory `MinHashLSH` keeps a Python set per bucket and a bytes key
+per band per article: at the 42 bands the dedup threshold needs that measured about
+1.4 GB and a 13 s rebuild per 100,000 articles (`tests/bench/bench_dedup.py`). Here
+each (band, bucket) becomes one 64-bit key beside a 32-bit article id, 12 bytes a band,
+in a few sorted segments (a small log-structured merge: new entries gather in a
+buffer, which is sorted into a segment, and segments of similar size are merged), so
+memory grows linearly at ~500 bytes an article and a query is two vectorised binary
+searches per segment. datasketch still computes the MinHash signatures, and its Redis
+storage is used when the index is shared between workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+_BAND_SALT = np.uint64(0x9E3779B97F4A7C15)
+_ROW_MULT = np.uint64(0xBF58476D1CE4E5B9)
+_FINAL_MULT = np.uint64(0x94D049BB133111EB)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per band for each signature row: shape (n, bands)."""
+    n = signatures.shape[0]
+    cut = signatures[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    with np.errstate(over="ignore"):
+        keys = (np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _BAND_SALT
+        keys = np.broadcast_to(keys, (n, bands)).copy()
+        for r in range(rows):
+            keys = (keys ^ cut[:, :, r]) * _ROW_MULT
+            keys ^= keys >> np.uint64(31)
+        keys = (keys ^ (keys >> np.uint64(29))) * _FINAL_MULT
+    return keys
+
+
+class BandIndex:
+    """Article ids by band key; ids that share any band key are candidates."""
+
+    def __init__(self, bands: int, rows: int, buffer_articles: int = 4096) -> None:
+        self.bands, self.rows = bands, rows
+        self._limit = buffer_articles
+        self._buffer: dict[int, list[int]] = {}
+        self._buffered: list[tuple[int, np.ndarray]] = []
+        self._segments: list[tuple[np.ndarray, np.ndarray]] = []
+        self._removed: set[int] = set()
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def keys(self, signature: np.ndarray) -> np.ndarray:
+        return band_keys(signature.reshape(1, -1), self.bands, self.rows)[0]
+
+    def insert(self, article_id: int, signature: np.ndarray) -> None:
+        keys = self.keys(signature)
+        for key in keys.tolist():
+            self._buffer.setdefault(key, []).append(article_id)
+        self._buffered.append((article_id, keys))
+        self._removed.discard(article_id)
+        self._count += 1
+        if len(self._buffered) >= self._limit:
+            self._flush()
+
+    def insert_many(self, ids: np.ndarray, signatures: np.ndarray) -> None:
+        """Index a batch at once: one sorted segment, no per-article work."""
+        if not len(ids):
+            return
+        keys = band_keys(signatures, self.bands, self.rows).ravel()
+        owners = np.repeat(np.asarray(ids, dtype=np.uint32), self.bands)
+        self._add_segment(keys, owners)
+        self._removed.difference_update(int(i) for i in ids)
+        self._count += len(ids)
+
+    def query(self, signature: np.ndarray) -> set[int]:
+        keys = self.keys(signature)
+        found: set[int] = set()
+        for key in keys.tolist():
+            found.update(self._buffer.get(key, ()))
+        for seg_keys, seg_ids in self._segments:
+            lo = np.searchsorted(seg_keys, keys, side="left")
+            hi = np.searchsorted(seg_keys, keys, side="right")
+            for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist(), strict=True):
+                found.update(seg_ids[a:b].tolist())
+        return found - self._removed if self._removed else found
+
+    def remove(self, article_ids: Iterable[int]) -> None:
+        """Forget articles (a rolled-back batch); their entries are dropped at the next merge."""
+        for article_id in article_ids:
+            self._removed.add(article_id)
+            self._count -= 1
+
+    def _flush(self) -> None:
+        if not self._buffered:
+            return
+        ids = np.repeat(np.array([i for i, _ in self._buffered], dtype=np.uint32), self.bands)
+        keys = np.concatenate([k for _, k in self._buffered])
+        self._buffer.clear()
+        self._buffered.clear()
+        self._add_segment(keys, ids)
+
+    def _add_segment(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self._segments.append((keys[order], ids[order]))
+        while len(self._segments) > 1 and 2 * len(self._segments[-1][0]) >= len(
+            self._segments[-2][0]
+        ):
+            (k1, i1), (k2, i2) = self._segments.pop(), self._segments.pop()
+            keys, ids = np.concatenate([k2, k1]), np.concatenate([i2, i1])
+            if self._removed:
+                keep = ~np.isin(ids, np.fromiter(self._removed, dtype=np.uint32))
+                keys, ids = keys[keep], ids[keep]
+            order = np.argsort(keys, kind="stable")
+            self._segments.append((keys[order], ids[order]))
