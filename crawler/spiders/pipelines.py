@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from crawler.extract import extract_article
+from crawler.extract import extract_in_worker
 
 
 class ExtractPipeline:
-    """Extract in a worker thread so the shared loop keeps serving other sources,
-    and drop the HTML at once so a big crawl holds text, not pages."""
+    """Extract in worker processes so the shared loop keeps serving other sources and
+    extraction uses the other cores; drop the HTML at once so a big crawl holds text,
+    not pages."""
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         html = item.pop("html", None)
         if html is not None:
-            item["page"] = await asyncio.to_thread(extract_article, html, item["final_url"])
+            item["page"] = await extract_in_worker(html, item["final_url"])
         return item
