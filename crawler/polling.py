@@ -233,3 +233,26 @@ def _parse_iso(value: Any) -> datetime | None:
         return as_utc(datetime.fromisoformat(str(value)))
     except ValueError:
         return None
+
+
+class Connectivity:
+    """This worker's latest outcome per source: when all fail at once, the fault is ours.
+
+    A failure without any HTTP response counts against its source only if some other
+    source answered lately; when the last few sources all failed the same way, the
+    machine is probably offline and no source is penalised.
+    """
+
+    def __init__(self, sample: int = 3) -> None:
+        self.sample = sample
+        self._latest: dict[str, tuple[bool, bool]] = {}
+
+    def record(self, source: str, *, ok: bool, network_error: bool) -> None:
+        self._latest.pop(source, None)
+        self._latest[source] = (ok, network_error)
+
+    def offline(self, source: str, *, network_error: bool) -> bool:
+        if not network_error:
+            return False
+        others = [v for k, v in reversed(self._latest.items()) if k != source][: self.sample]
+        return bool(others) and all(not ok and net for ok, net in others)

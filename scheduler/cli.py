@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from scheduler.app import app
-from scheduler.commands import crawl, init, query  # noqa: F401  (register commands)
+from scheduler.commands import crawl, init, query, run  # noqa: F401  (register commands)
 
 
 def main() -> None:
