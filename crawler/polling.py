@@ -122,10 +122,12 @@ def backoff(policy: PollPolicy, failures: int) -> float:
 
 def adapt(factor: float, recent_new: list[int], policy: PollPolicy) -> tuple[float, str | None]:
     """Speed up while polls keep finding new articles; slow down while they find none."""
-    if not policy.adaptive or len(recent_new) < 3:
-        return factor, None
+    if not policy.adaptive:
+        return 1.0, None
     base = policy.interval.total_seconds()
     low, high = policy.fastest / base, policy.slowest / base
+    if len(recent_new) < 3:
+        return min(max(factor, low), high), None
     last = recent_new[-3:]
     if all(n > 0 for n in last) and sum(last) > len(last):
         factor, why = factor * SPEED_UP, "busy"
