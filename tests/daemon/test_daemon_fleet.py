@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import write_config
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(240)]
 
 INTERVAL = 3.0
 LEASE = 4.0
