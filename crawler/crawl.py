@@ -7,12 +7,14 @@ are committed together, and its failure is recorded without touching the others.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from crawler.db import session_scope, utcnow
 from crawler.feeds import FeedPoll, poll_feed
@@ -86,6 +88,43 @@ class CrawlReport:
         }
 
 
+@dataclass
+class SourceOutcome:
+    """What one poll of one source showed: the daemon's polling policy reads this."""
+
+    source: str
+    error: str | None = None
+    status: int | None = None
+    retry_after: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    ttl_minutes: int | None = None
+    not_modified: bool = False
+    conditional: bool = True
+    entries: int = 0
+    new_articles: int = 0
+    duplicates: int = 0
+    near_duplicates: int = 0
+    article_ids: list[int] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0
+    pages_seconds: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def network_error(self) -> bool:
+        """Failed before any HTTP response: the network, not the feed, may be at fault."""
+        return self.error is not None and self.status is None
+
+
+# Called inside the transaction that stores a source's articles and health, so the
+# caller's own bookkeeping (next poll time, lease) commits with them or not at all.
+Finish = Callable[[Session, Source, SourceOutcome], None]
+Penalise = Callable[[SourceOutcome], bool]
+
+
 class Crawl:
     """A crawl of some sources with one HTTP client, one ingestor and one database."""
 
@@ -95,11 +134,16 @@ class Crawl:
         ingestor: Ingestor,
         network: NetworkSettings,
         progress: Progress | None = None,
+        *,
+        finish: Finish | None = None,
+        penalise: Penalise | None = None,
     ) -> None:
         self.engine = engine
         self.ingestor = ingestor
         self.network = network
         self.progress = progress or (lambda _event, _name: None)
+        self.finish = finish
+        self.penalise = penalise
         self.report = CrawlReport()
         self._state: dict[str, tuple[str | None, str | None, Any]] = {}
 
@@ -112,43 +156,71 @@ class Crawl:
                 name: (row.etag, row.last_modified, row.last_crawl_at) for name, row in rows.items()
             }
         async with HttpFetcher(self.network) as fetcher:
-            await asyncio.gather(*(self._one(fetcher, s) for s in enabled))
+            await asyncio.gather(*(self.run_source(fetcher, s) for s in enabled))
         return self.report
 
-    async def _one(self, fetcher: HttpFetcher, source: SourceSettings) -> None:
+    def _stored_state(self, name: str) -> tuple[str | None, str | None, Any]:
+        """ETag, Last-Modified and last crawl time: read once per `run`, else per poll."""
+        if name in self._state:
+            return self._state[name]
+        with session_scope(self.engine) as session:
+            row = _row(session, name)
+            return row.etag, row.last_modified, row.last_crawl_at
+
+    async def run_source(
+        self, fetcher: HttpFetcher, source: SourceSettings, *, conditional: bool = True
+    ) -> SourceOutcome:
+        """Poll one source and commit what it gave; `conditional=False` forces a full fetch."""
+        outcome = SourceOutcome(source.name, conditional=conditional)
         self.progress("start", source.name)
         try:
             if source.kind == "feed":
-                await self._feed(fetcher, source)
+                await self._feed(fetcher, source, outcome)
             else:
-                await self._site(source)
+                await self._site(source, outcome)
         except Exception as exc:  # one source's bug must never stop the others
-            self._fail(source.name, f"internal error: {type(exc).__name__}: {exc}")
+            self._fail(outcome, f"internal error: {type(exc).__name__}: {exc}")
         finally:
             self.progress("done", source.name)
+        return outcome
 
-    def _fail(self, name: str, error: str) -> None:
+    def _fail(self, outcome: SourceOutcome, error: str) -> None:
+        name = outcome.source
+        outcome.error = outcome.error or error
+        outcome.seconds = time.monotonic() - outcome.started
         self.report.errors.append({"source": name, "error": error})
         self.report.source(name)["error"] = error
+        penalise = self.penalise(outcome) if self.penalise else True
         with session_scope(self.engine) as session:
             row = _row(session, name)
-            record_failure(row, utcnow(), error)
+            record_failure(row, utcnow(), error, penalise=penalise)
+            if self.finish is not None:
+                self.finish(session, row, outcome)
 
-    async def _feed(self, fetcher: HttpFetcher, source: SourceSettings) -> None:
-        etag, last_modified, _ = self._state[source.name]
+    async def _feed(
+        self, fetcher: HttpFetcher, source: SourceSettings, outcome: SourceOutcome
+    ) -> None:
+        etag = last_modified = None
+        if outcome.conditional:
+            etag, last_modified, _ = self._stored_state(source.name)
         poll: FeedPoll = await poll_feed(fetcher, source, etag=etag, last_modified=last_modified)
+        outcome.status, outcome.retry_after = poll.status, poll.retry_after
+        outcome.headers, outcome.ttl_minutes = poll.headers, poll.ttl_minutes
         if poll.error:
-            self._fail(source.name, poll.error)
+            self._fail(outcome, poll.error)
             return
         if poll.warning:
             self.report.warnings.append({"source": source.name, "warning": poll.warning})
         if poll.not_modified:
+            outcome.not_modified = True
             self.report.not_modified += 1
             self.report.source(source.name)["not_modified"] = True
         candidates = poll.candidates
         if source.fetch_articles and candidates:
+            began = time.monotonic()
             candidates = await self._with_pages(candidates)
-        self._store(source.name, candidates, poll)
+            outcome.pages_seconds = time.monotonic() - began
+        self._store(outcome, candidates, poll)
 
     async def _with_pages(self, candidates: list[Candidate]) -> list[Candidate]:
         """Fetch full pages for entries not stored yet; the rest are kept as they are."""
@@ -167,27 +239,32 @@ class Crawl:
         self.report.pages += 1
         self.progress("page", "")
 
-    async def _site(self, source: SourceSettings) -> None:
+    async def _site(self, source: SourceSettings, outcome: SourceOutcome) -> None:
         try:
             from crawler.sites import crawl_site
         except ImportError:
-            self._fail(source.name, f"{source.kind} sources are not supported in this build")
+            self._fail(outcome, f"{source.kind} sources are not supported in this build")
             return
-        since = self._state[source.name][2]
+        since = self._stored_state(source.name)[2]
 
         def known(urls: list[str]) -> set[str]:
             with session_scope(self.engine) as session:
                 return self.ingestor.known_urls(session, urls)
 
+        began = time.monotonic()
         site = await crawl_site(
             source, self.network, known_urls=known, since=since, on_page=self._page
         )
+        outcome.pages_seconds = time.monotonic() - began
         if site.error:
-            self._fail(source.name, site.error)
+            self._fail(outcome, site.error)
         if site.candidates or not site.error:
-            self._store(source.name, site.candidates, None)
+            self._store(outcome, site.candidates, None)
 
-    def _store(self, name: str, candidates: list[Candidate], poll: FeedPoll | None) -> None:
+    def _store(
+        self, outcome: SourceOutcome, candidates: list[Candidate], poll: FeedPoll | None
+    ) -> None:
+        name = outcome.source
         now = utcnow()
         ingest: IngestReport | None = None
         try:
@@ -199,14 +276,24 @@ class Crawl:
                     etag, last_modified, final_url = row.etag, row.last_modified, None
                 else:
                     etag, last_modified, final_url = poll.etag, poll.last_modified, poll.final_url
-                record_success(
-                    row,
-                    now,
-                    new_articles=ingest.new_articles,
-                    etag=etag,
-                    last_modified=last_modified,
-                    final_url=final_url,
-                )
+                if outcome.error is None:
+                    record_success(
+                        row,
+                        now,
+                        new_articles=ingest.new_articles,
+                        etag=etag,
+                        last_modified=last_modified,
+                        final_url=final_url,
+                    )
+                elif ingest.new_articles:
+                    row.last_new_at = now
+                outcome.entries, outcome.new_articles = ingest.seen, ingest.new_articles
+                outcome.duplicates = ingest.duplicates
+                outcome.near_duplicates = ingest.near_duplicates
+                outcome.article_ids = list(ingest.article_ids)
+                outcome.seconds = time.monotonic() - outcome.started
+                if self.finish is not None and outcome.error is None:
+                    self.finish(session, row, outcome)
         except BaseException:
             if ingest is not None:
                 self.ingestor.forget(ingest)

@@ -48,6 +48,7 @@ class FeedPoll:
     retry_after: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     warning: str | None = None
+    ttl_minutes: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -110,10 +111,31 @@ def _entry_summary(entry: Any) -> str:
     return summary
 
 
+@dataclass
+class ParsedFeed:
+    candidates: list[Candidate]
+    warning: str | None = None
+    ttl_minutes: int | None = None
+
+
 def parse_feed(
     body: bytes, *, url: str, source: SourceSettings, headers: dict[str, str] | None = None
 ) -> tuple[list[Candidate], str | None]:
     """Candidates from a feed document, plus a warning when the XML was not clean."""
+    parsed = parse_feed_document(body, url=url, source=source, headers=headers)
+    return parsed.candidates, parsed.warning
+
+
+def _ttl(parsed: Any) -> int | None:
+    """RSS `<ttl>`: minutes the publisher asks readers to wait between polls."""
+    value = str(parsed.get("feed", {}).get("ttl") or "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) <= 7 * 24 * 60 else None
+
+
+def parse_feed_document(
+    body: bytes, *, url: str, source: SourceSettings, headers: dict[str, str] | None = None
+) -> ParsedFeed:
+    """Candidates, a warning when the XML was not clean, and the feed's TTL."""
     refuse_declarations(body)
     parsed = feedparser.parse(
         body,
@@ -149,7 +171,7 @@ def parse_feed(
     if problem is not None and not candidates:
         raise FeedError(f"malformed feed: {_describe(problem)}")
     warning = f"feed has defects: {_describe(problem)}" if problem is not None else None
-    return candidates, warning
+    return ParsedFeed(candidates, warning, _ttl(parsed))
 
 
 def _describe(problem: Any) -> str:
@@ -184,8 +206,13 @@ async def poll_feed(
     poll.etag = result.headers.get("etag")
     poll.last_modified = result.headers.get("last-modified")
     try:
-        poll.candidates, poll.warning = parse_feed(
+        parsed = parse_feed_document(
             result.body, url=result.url, source=source, headers=poll.headers
+        )
+        poll.candidates, poll.warning, poll.ttl_minutes = (
+            parsed.candidates,
+            parsed.warning,
+            parsed.ttl_minutes,
         )
     except FeedError as exc:
         poll.error = str(exc)

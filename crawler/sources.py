@@ -56,9 +56,11 @@ def record_success(
         row.last_new_at = now
 
 
-def record_failure(row: Source, now: datetime, error: str) -> None:
+def record_failure(row: Source, now: datetime, error: str, *, penalise: bool = True) -> None:
+    """A failed poll; `penalise=False` when it is not the source's fault (offline)."""
     row.polls += 1
     row.failures += 1
-    row.consecutive_failures += 1
+    if penalise:
+        row.consecutive_failures += 1
     row.last_polled_at = row.last_error_at = now
     row.last_error = error

@@ -12,6 +12,7 @@ from scheduler.commands import (  # noqa: F401  (register commands)
     extract,
     init,
     query,
+    run,
     serve,
     shifts,
 )

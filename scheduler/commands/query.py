@@ -108,7 +108,7 @@ def sources(config: ConfigOption = None, json_output: JsonOption = False) -> Non
         emit_json(rows)
         return
     _table(
-        ["name", "kind", "last success", "failures", "last error"],
+        ["name", "kind", "last success", "failures", "last error", "next poll", "why"],
         [
             [
                 r["name"],
@@ -116,6 +116,8 @@ def sources(config: ConfigOption = None, json_output: JsonOption = False) -> Non
                 (r["last_success"] or "never")[:19],
                 r["consecutive_failures"],
                 r["last_error"] or "",
+                (r["next_poll"] or "")[:19],
+                r["next_poll_reason"] or "",
             ]
             for r in rows
         ],

@@ -1,0 +1,139 @@
+"""The daemon's jobs besides polling: shift detection, alert delivery, retention.
+
+Detection runs after every batch that brought new articles, on one worker at a time
+(a PostgreSQL advisory lock); a batch arriving while detection runs is picked up by a
+second pass, never dropped. Delivery follows `alerts.group_wait` after a detection
+that raised shifts, so a burst goes out as one alert, and also runs every
+`daemon.deliver_every` for retries. The calls into the notifier are
+`scheduler.alerting.detect` and `scheduler.alerting.deliver`, nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import func, select
+
+from crawler.db import session_scope, utcnow
+from crawler.leases import exclusive
+from crawler.models import Article
+from scheduler import alerting
+from scheduler.logs import log
+from scheduler.pipeline import build_ingestor
+from scheduler.retention import purge
+
+if TYPE_CHECKING:
+    from scheduler.daemon import Daemon
+
+LOCK_RETRY = timedelta(seconds=1)
+RETENTION_EVERY = timedelta(hours=1)
+
+
+class AlertJobs:
+    def __init__(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+        self._wanted = False
+        self._detecting = False
+        self._deliver_lock = asyncio.Lock()
+
+    def schedule(self) -> None:
+        d = self.daemon
+        d.scheduler.add_job(
+            self.deliver,
+            IntervalTrigger(seconds=d.settings.daemon.deliver_every.total_seconds()),
+            id="deliver",
+            next_run_time=utcnow(),
+        )
+        if d.settings.daemon.retention is not None:
+            d.scheduler.add_job(
+                self.retention,
+                IntervalTrigger(seconds=RETENTION_EVERY.total_seconds()),
+                id="retention",
+                next_run_time=utcnow() + timedelta(seconds=30),
+            )
+
+    # -- detection -----------------------------------------------------------------
+
+    def request_detect(self) -> None:
+        self._wanted = True
+        if not self._detecting:
+            self.daemon.add_once(self.detect, utcnow(), "detect")
+
+    async def detect(self) -> None:
+        d = self.daemon
+        if d.stopping:
+            return
+        d.track()
+        self._detecting = True
+        try:
+            while self._wanted and not d.stopping:
+                self._wanted = False
+                with exclusive(d.engine, "detect") as mine:
+                    if not mine:  # another worker is detecting: look again shortly
+                        self._wanted = True
+                        d.add_once(self.detect, utcnow() + LOCK_RETRY, "detect-retry")
+                        return
+                    shifts = await alerting.detect(d.engine, d.settings, utcnow())
+                for shift in shifts:
+                    d.metrics.shifts.inc()
+                    log(logging.INFO, f"shift: {_describe(shift)}", event="shift", shift=shift)
+                if shifts:
+                    self.request_delivery(d.settings.alerts.group_wait)
+        finally:
+            self._detecting = False
+
+    # -- delivery ------------------------------------------------------------------
+
+    def request_delivery(self, after: timedelta = timedelta(0)) -> None:
+        self.daemon.add_once(self.deliver, utcnow() + after, "deliver-soon")
+
+    async def deliver(self) -> None:
+        d = self.daemon
+        if d.stopping:
+            return
+        d.track()
+        async with self._deliver_lock:
+            sent = await alerting.deliver(d.engine, d.settings, d.owner)
+        if sent:
+            d.metrics.alerts_sent.inc(sent)
+            log(logging.INFO, f"delivered {sent} alerts", event="deliver", sent=sent)
+
+    # -- retention -----------------------------------------------------------------
+
+    async def retention(self) -> None:
+        d = self.daemon
+        keep = d.settings.daemon.retention
+        if keep is None or d.stopping:
+            return
+        with exclusive(d.engine, "retention") as mine:
+            deleted = purge(d.engine, utcnow() - keep) if mine else 0
+        if deleted:
+            log(logging.INFO, f"retention: deleted {deleted} articles", event="retention")
+        if self._index_outdated():
+            # Some worker deleted stories this one still has in its near-duplicate index.
+            d.ingestor = build_ingestor(d.settings)
+
+    def _index_outdated(self) -> bool:
+        d = self.daemon
+        upto = d.ingestor._loaded_upto
+        with session_scope(d.engine) as session:
+            stored = session.exec(  # type: ignore[call-overload]
+                select(func.count(Article.id)).where(  # type: ignore[arg-type]
+                    Article.id <= upto,  # type: ignore[operator]
+                    Article.minhash.is_not(None),  # type: ignore[union-attr]
+                    Article.story_id.is_not(None),  # type: ignore[union-attr]
+                )
+            ).scalar_one()
+        return stored < len(d.ingestor.dedup)
+
+
+def _describe(shift: dict[str, Any]) -> str:
+    support = shift.get("support") or {}
+    return (
+        f"{shift.get('topic')}: {shift.get('kind')} {shift.get('from')} -> {shift.get('to')} "
+        f"({support.get('outlets', '?')} outlets)"
+    )
