@@ -23,11 +23,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from crawler.db import as_utc, session_scope, utcnow
+from crawler.leases import claim_rows
 from notifier.channels import Channel, DeliveryError, Message, make_channel
 from notifier.models import Alert, DeliveryAttempt
 from notifier.settings import AlertSettings, ChannelSettings
@@ -47,34 +48,21 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
-    return (
-        Alert.state == "pending",
-        Alert.next_attempt_at <= now,
-        or_(Alert.lease_until.is_(None), Alert.lease_until <= now),  # type: ignore[union-attr]
-    )
-
-
 def claim(
     session: Session, now: datetime, owner: str, lease: timedelta, limit: int = BATCH
 ) -> list[int]:
     """Lease due alerts to `owner`; the caller commits before sending."""
-    query = select(Alert.id).where(*_due(now)).order_by(Alert.next_attempt_at, Alert.id)
-    query = query.limit(limit)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        query = query.with_for_update(skip_locked=True)
-    ids = list(session.exec(query).scalars())  # type: ignore[call-overload]
-    claimed = []
-    for alert_id in ids:
-        result = session.exec(  # type: ignore[call-overload]
-            update(Alert)
-            .where(Alert.id == alert_id, *_due(now))
-            .values(lease_owner=owner, lease_until=now + lease)
-        )
-        if result.rowcount == 1:
-            claimed.append(alert_id)
-    return claimed
+    due = and_(Alert.state == "pending", Alert.next_attempt_at <= now)
+    return claim_rows(
+        session,
+        Alert,
+        due,
+        owner=owner,
+        now=now,
+        lease=lease,
+        order_by=(Alert.next_attempt_at,),
+        limit=limit,
+    )
 
 
 def _held(session: Session, alert_id: int, owner: str) -> Alert | None:

@@ -43,12 +43,13 @@ from crawler.polling import Connectivity, PollPolicy, PollSignal, next_poll, use
 from crawler.settings import SourceSettings
 from crawler.sources import sync_sources
 from notifier.health_alerts import assess, health_alerts
+from notifier.web import create_app
 from scheduler import alerting
 from scheduler.config import Settings
 from scheduler.jobs import AlertJobs
 from scheduler.logs import log
 from scheduler.metrics import Metrics
-from scheduler.ops_web import WebServer, ops_app
+from scheduler.ops_web import WebServer, ops_router
 from scheduler.pipeline import build_ingestor
 
 GRACE = 6.0  # seconds in-flight polls get to finish after SIGTERM before being cancelled
@@ -110,7 +111,12 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.request_stop, signum)
         self._prepare()
-        web = ops_app(self, self.metrics)
+        web = create_app(
+            self.engine,
+            self.settings,
+            routers=[ops_router(self, self.metrics)],
+            open_paths=["/healthz", "/metrics"],
+        )
         self._web = WebServer(web, self.settings.web.host, self.settings.web.port)
         await self._web.start()
         log(

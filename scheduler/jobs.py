@@ -77,7 +77,9 @@ class AlertJobs:
                         self._wanted = True
                         d.add_once(self.detect, utcnow() + LOCK_RETRY, "detect-retry")
                         return
-                    shifts = await alerting.detect(d.engine, d.settings, utcnow())
+                    shifts = await alerting.detect(
+                        d.engine, d.settings, utcnow(), group_wait=d.settings.alerts.group_wait
+                    )
                 for shift in shifts:
                     d.metrics.shifts.inc()
                     log(logging.INFO, f"shift: {_describe(shift)}", event="shift", shift=shift)

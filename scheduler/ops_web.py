@@ -86,13 +86,6 @@ def ops_router(daemon: Liveness, metrics: Metrics) -> APIRouter:
     return router
 
 
-def ops_app(daemon: Liveness, metrics: Metrics) -> FastAPI:
-    """The daemon's own web app until the dashboard is merged in."""
-    app = FastAPI(title="peacewatch", docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(ops_router(daemon, metrics))
-    return app
-
-
 class _Server(uvicorn.Server):
     """uvicorn without its signal handlers: the daemon owns SIGTERM and SIGINT."""
 

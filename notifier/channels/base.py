@@ -78,6 +78,8 @@ class Message:
     def subject(self) -> str:
         if self.kind == "test":
             return "[peacewatch] test message"
+        if self.kind == "health":
+            return clean(f"[peacewatch] {self.payload.get('subject') or 'source health'}")
         head = self.headline
         if self.kind == "digest" or head is None:
             return f"[peacewatch] {self.topic_title}: daily digest, {len(self.shifts)} shift(s)"
@@ -93,6 +95,8 @@ class Message:
         """The plain-text body: shifts, then articles with their evidence, then the link."""
         if self.kind == "test":
             return "This is a test message from peacewatch: the channel works.\n"
+        if self.kind == "health":
+            return f"{self.payload.get('text', '')}\n\nDashboard: {self.link()}\n"
         lines = [self.subject().removeprefix("[peacewatch] "), ""]
         for shift in self.shifts:
             lines.append(f"* {shift_line(shift)} — {_KIND_LABEL.get(shift['kind'], shift['kind'])}")

@@ -40,6 +40,8 @@ def html_body(message: Message) -> str:
     parts = [f"<h2>{e(message.subject().removeprefix('[peacewatch] '))}</h2>"]
     if message.kind == "test":
         parts = ["<p>This is a test message from peacewatch: the channel works.</p>"]
+    if message.kind == "health":
+        parts.append(f"<p>{e(str(message.payload.get('text', '')))}</p>")
     if message.shifts:
         parts.append("<ul>")
         for shift in message.shifts:

@@ -37,6 +37,15 @@ def body_of(message: Message, fmt: str) -> dict[str, Any]:
         return {"content": cut(_chat_text(message), DISCORD_LIMIT, message.link())}
     if message.kind == "test":
         return {"test": True, "message": message.text().strip(), "shift": None, "articles": []}
+    if message.kind == "health":
+        health = {k: message.payload.get(k) for k in ("source", "condition", "at", "subject")}
+        return {
+            "kind": "health",
+            "health": health,
+            "message": message.payload.get("text", ""),
+            "shift": None,
+            "articles": [],
+        }
     return {
         "shift": message.headline,
         "shifts": message.shifts,

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import typer
 
 from crawler.loop import run as run_loop
+from notifier.web import BindError, check_bind
 from scheduler import logs
 from scheduler.app import ConfigOption, app
 from scheduler.context import engine_or_exit, settings_or_exit
@@ -38,6 +39,10 @@ def run(
     if log_format not in (None, "text", "json"):
         fail(f"--log-format: expected text or json, got {log_format!r}")
     settings = settings_or_exit(config)
+    try:
+        check_bind(settings.web.host, settings.web.token)
+    except BindError as exc:
+        fail(str(exc))
     chosen: LogFormat = log_format or settings.daemon.log_format  # type: ignore[assignment]
     lock = InstanceLock(settings.database.url)
     try:

@@ -9,9 +9,11 @@ from fastapi.testclient import TestClient
 
 from crawler.db import session_scope, utcnow
 from crawler.models import Source
+from notifier.web import create_app
+from scheduler.config import Settings
 from scheduler.database import open_database
 from scheduler.metrics import Metrics
-from scheduler.ops_web import ops_app
+from scheduler.ops_web import ops_router
 
 
 @dataclass
@@ -29,7 +31,14 @@ class FakeDaemon:
 def test_healthz_reports_each_reason(tmp_path):
     engine = open_database(f"sqlite:///{tmp_path / 'o.db'}")
     daemon = FakeDaemon(engine, started_at=utcnow())
-    client = TestClient(ops_app(daemon, Metrics(engine)))
+    client = TestClient(
+        create_app(
+            engine,
+            Settings(),
+            routers=[ops_router(daemon, Metrics(engine))],
+            open_paths=["/healthz", "/metrics"],
+        )
+    )
     assert client.get("/healthz").status_code == 200  # just started: no poll yet is fine
 
     daemon.started_at = utcnow() - timedelta(hours=3)
