@@ -244,7 +244,7 @@ class Daemon:
         self.connectivity.record(name, ok=outcome.ok, network_error=outcome.network_error)
         self.metrics.observe_poll(outcome, source.kind)
         self._log_poll(outcome)
-        if outcome.new_articles:
+        if outcome.article_ids:  # copies under new URLs add outlets too
             self.alerts.request_detect()
 
     def _not_mine(

@@ -91,7 +91,10 @@ class AlertJobs:
     # -- delivery ------------------------------------------------------------------
 
     def request_delivery(self, after: timedelta = timedelta(0)) -> None:
-        self.daemon.add_once(self.deliver, utcnow() + after, "deliver-soon")
+        """Deliver once `after` has passed; an earlier waiting pass must not stand in for
+        it (the alerts it was asked for would not be due yet), so passes are per second."""
+        when = utcnow() + after + timedelta(milliseconds=50)
+        self.daemon.add_once(self.deliver, when, f"deliver-at-{int(when.timestamp())}")
 
     async def deliver(self) -> None:
         d = self.daemon
