@@ -129,10 +129,14 @@ class HttpFetcher:
         trusted: bool = True,
         accept: str | None = None,
     ) -> FetchResult:
-        """GET `url` within the total timeout; `trusted` is False for links from content."""
+        """GET `url` within the total timeout; `trusted` is False for links from content.
+
+        The time budget starts when the request gets its connection slot: time spent
+        queued behind this client's own concurrency limits (a burst of due sources)
+        is not the server's slowness and must not fail its source.
+        """
         try:
-            async with asyncio.timeout(self.network.total_timeout):
-                return await self._get(url, headers or {}, trusted, accept)
+            return await self._get(url, headers or {}, trusted, accept)
         except TimeoutError:
             raise FetchError(
                 f"timed out after {self.network.total_timeout:g} s (total time budget)"
@@ -142,6 +146,9 @@ class HttpFetcher:
         self, url: str, headers: dict[str, str], trusted: bool, accept: str | None
     ) -> FetchResult:
         assert self._client is not None, "use HttpFetcher as an async context manager"
+        loop = asyncio.get_running_loop()
+        budget = self.network.total_timeout
+        deadline: float | None = None  # set when the first hop gets its slot
         origin_host = urlsplit(url).hostname
         redirects: list[str] = []
         if accept:
@@ -150,11 +157,14 @@ class HttpFetcher:
             host = urlsplit(url).hostname or ""
             if not trusted or host != origin_host:
                 try:
-                    await check_url(url, allow_private=self.network.allow_private)
+                    async with asyncio.timeout_at(deadline or loop.time() + budget):
+                        await check_url(url, allow_private=self.network.allow_private)
                 except BlockedURL as exc:
                     raise FetchError(str(exc)) from None
             async with self._global, self._hosts[host]:
-                result = await self._once(url, headers)
+                deadline = deadline or loop.time() + budget
+                async with asyncio.timeout_at(deadline):
+                    result = await self._once(url, headers)
             if result.status in (301, 302, 303, 307, 308) and "location" in result.headers:
                 if len(redirects) >= MAX_REDIRECTS:
                     raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")
