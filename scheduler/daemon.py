@@ -219,6 +219,11 @@ class Daemon:
         now = utcnow()
         self._due[name] = now + source.interval  # until this run decides otherwise
         lease = self.settings.daemon.lease
+        # A poll may outlast its interval (slow server, article pages): the fallback
+        # trigger must not fire into a run in progress, which APScheduler would skip
+        # with a warning. `_after_job` sets the real next run when this one ends.
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.modify_job(f"poll:{name}", next_run_time=now + lease)
         with session_scope(self.engine) as session:
             rows = claim_sources(session, self.owner, now, lease, names=[name])
             if not rows:
