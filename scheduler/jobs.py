@@ -38,6 +38,7 @@ class AlertJobs:
         self.daemon = daemon
         self._wanted = False
         self._detecting = False
+        self._queued = False  # a detection job is scheduled and has not started yet
         self._deliver_lock = asyncio.Lock()
 
     def schedule(self) -> None:
@@ -59,12 +60,16 @@ class AlertJobs:
     # -- detection -----------------------------------------------------------------
 
     def request_detect(self) -> None:
+        """Detect soon. A pass already queued or running picks the request up (it loops
+        while `_wanted`); a second job meanwhile would only be skipped by APScheduler."""
         self._wanted = True
-        if not self._detecting:
+        if not (self._detecting or self._queued):
+            self._queued = True
             self.daemon.add_once(self.detect, utcnow(), "detect")
 
     async def detect(self) -> None:
         d = self.daemon
+        self._queued = False
         if d.stopping:
             return
         d.track()
@@ -74,7 +79,7 @@ class AlertJobs:
                 self._wanted = False
                 with exclusive(d.engine, "detect") as mine:
                     if not mine:  # another worker is detecting: look again shortly
-                        self._wanted = True
+                        self._wanted = self._queued = True
                         d.add_once(self.detect, utcnow() + LOCK_RETRY, "detect-retry")
                         return
                     shifts = await alerting.detect(

@@ -89,6 +89,7 @@ class SoakResult:
     rss_end: int | None = None
     rss_peak: int | None = None
     log_problems: list[str] = field(default_factory=list)
+    skipped_runs: int = 0
     problems: list[str] = field(default_factory=list)
     workdir: Path | None = None
 
@@ -280,6 +281,8 @@ def check(
     _read_log(result, log_path)
     if result.exit_code != 0:
         problems.append(f"daemon exit status {result.exit_code}, wanted 0")
+    if result.skipped_runs:
+        problems.append(f"APScheduler skipped {result.skipped_runs} job runs (see log lines)")
     outcomes: dict[str, int] = stats.get("outcomes", {})
     result.server = outcomes
     result.outage = tuple(stats["outage"]) if stats.get("outage") else None  # type: ignore[assignment]
@@ -423,6 +426,8 @@ def _read_log(result: SoakResult, log_path: Path) -> None:
             result.problems.append(f"the daemon logged: {str(record.get('message'))[:160]}")
         elif record.get("logger", "").startswith("apscheduler"):
             result.log_problems.append(str(record.get("message", line))[:200])
+            if "skipped" in line:  # work the daemon asked for and did not do
+                result.skipped_runs += 1
 
 
 def _error_kind(error: str) -> str:
