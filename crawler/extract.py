@@ -15,19 +15,16 @@ below removes those, so the defaults stay.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import multiprocessing
-import os
 import re
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import htmldate
 import lxml.html
 import trafilatura
+
+from crawler.workers import run_in_worker
 
 DATE_PARAMS: dict[str, Any] = {
     "original_date": True,
@@ -186,31 +183,6 @@ def extract_article(html: str, url: str | None = None) -> ExtractedPage:
     return page
 
 
-_POOL: ProcessPoolExecutor | None = None
-_POOL_PID: int | None = None
-
-
-def _pool() -> ProcessPoolExecutor:
-    """Worker processes for extraction, one per spare core, started on first use.
-
-    trafilatura is pure CPU: in threads it competes with the event loop for the GIL,
-    in processes it runs beside it (tests/bench/bench_article_path.py). `forkserver`
-    because the loop's process has threads that `fork` must not copy.
-    """
-    global _POOL, _POOL_PID
-    if _POOL is None or os.getpid() != _POOL_PID:
-        workers = max(1, (os.cpu_count() or 2) - 1)
-        _POOL = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
-        _POOL_PID = os.getpid()
-    return _POOL
-
-
 async def extract_in_worker(html: str, url: str | None = None) -> ExtractedPage:
-    """`extract_article` in a worker process; in this thread if the pool is broken."""
-    global _POOL
-    loop = asyncio.get_running_loop()
-    try:
-        return await loop.run_in_executor(_pool(), extract_article, html, url)
-    except BrokenProcessPool:
-        _POOL = None
-        return await asyncio.to_thread(extract_article, html, url)
+    """`extract_article` in a worker process, beside the event loop."""
+    return await run_in_worker(extract_article, html, url)

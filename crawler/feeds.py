@@ -12,6 +12,7 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin
 
@@ -20,6 +21,7 @@ import feedparser
 from crawler.http import FetchError, HttpFetcher
 from crawler.ingest import Candidate
 from crawler.settings import SourceSettings
+from crawler.workers import run_in_worker
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, "
@@ -206,8 +208,14 @@ async def poll_feed(
     poll.etag = result.headers.get("etag")
     poll.last_modified = result.headers.get("last-modified")
     try:
-        parsed = parse_feed_document(
-            result.body, url=result.url, source=source, headers=poll.headers
+        parsed = await run_in_worker(
+            partial(
+                parse_feed_document,
+                result.body,
+                url=result.url,
+                source=source,
+                headers=poll.headers,
+            )
         )
         poll.candidates, poll.warning, poll.ttl_minutes = (
             parsed.candidates,

@@ -137,39 +137,50 @@ class Ingestor:
             else:
                 report.skipped += 1
         stored = self.known_urls(session, [c.url for c in relevant])
-        hashes: dict[str, Article] = {}
+        fresh: list[tuple[Candidate, str, Fingerprint]] = []
+        for candidate in relevant:
+            url = canonical_url(candidate.url)
+            if url in stored:
+                report.duplicates += 1
+                continue
+            stored.add(url)
+            fp = self.dedup.fingerprint(candidate.title, candidate.body)
+            fresh.append((candidate, url, fp))
+        hashes = self._stored_hashes(session, {fp.content_hash for _, _, fp in fresh})
         try:
-            for candidate in relevant:
-                url = canonical_url(candidate.url)
-                if url in stored:
-                    report.duplicates += 1
-                    continue
-                stored.add(url)
-                self._store(session, candidate, url, now, hashes, report)
+            for candidate, url, fp in fresh:
+                self._store(session, candidate, url, fp, now, hashes, report)
             self._update_stories(session, report.story_ids, now)
         except BaseException:
             self.forget(report)
             raise
         return report
 
+    def _stored_hashes(self, session: Session, wanted: set[str]) -> dict[str, Article]:
+        """The first stored article of each content hash: one query per batch."""
+        found: dict[str, Article] = {}
+        chunk = sorted(wanted)
+        for start in range(0, len(chunk), 500):
+            query = (
+                select(Article)
+                .where(Article.content_hash.in_(chunk[start : start + 500]))  # type: ignore[attr-defined]
+                .order_by(Article.id)
+            )
+            for article in session.exec(query).scalars():  # type: ignore[call-overload]
+                found.setdefault(article.content_hash, article)
+        return found
+
     def _store(
         self,
         session: Session,
         candidate: Candidate,
         url: str,
+        fp: Fingerprint,
         now: datetime,
         hashes: dict[str, Article],
         report: IngestReport,
     ) -> None:
-        fp: Fingerprint = self.dedup.fingerprint(candidate.title, candidate.body)
-        original = (
-            hashes.get(fp.content_hash)
-            or session.exec(  # type: ignore[call-overload]
-                select(Article).where(Article.content_hash == fp.content_hash).limit(1)
-            )
-            .scalars()
-            .first()
-        )
+        original = hashes.get(fp.content_hash)
         published = as_utc(candidate.published)
         article = Article(
             url=url,
