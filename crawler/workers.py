@@ -10,6 +10,7 @@ work runs in a thread and the pool is rebuilt on next use.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -41,6 +42,27 @@ async def run_in_worker(func: Callable[..., T], *args: Any) -> T:
     except BrokenProcessPool:
         _POOL = None
         return await asyncio.to_thread(func, *args)
+
+
+def _ready() -> int:
+    import crawler.feeds  # noqa: F401  (feedparser and the ingest path, loaded once)
+
+    return os.getpid()
+
+
+async def start_workers() -> None:
+    """Start the pool and load the parsers in every worker now, not in the first poll.
+
+    A worker's start and imports take a second or more; paid inside a poll, they delay
+    that source's next poll (its schedule counts from the poll's end). The daemon
+    calls this before its first poll.
+    """
+    pool = _pool()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(BrokenProcessPool):  # `run_in_worker` copes on next use
+        await asyncio.gather(
+            *(loop.run_in_executor(pool, _ready) for _ in range(pool._max_workers))  # type: ignore[attr-defined]
+        )
 
 
 def worker_cpu_seconds() -> float:
