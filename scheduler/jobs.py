@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+import math
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.triggers.interval import IntervalTrigger
@@ -88,7 +89,7 @@ class AlertJobs:
                 for shift in shifts:
                     d.metrics.shifts.inc()
                     log(logging.INFO, f"shift: {_describe(shift)}", event="shift", shift=shift)
-                if shifts:
+                if any(shift.get("suppressed") is None for shift in shifts):
                     self.request_delivery(d.settings.alerts.group_wait)
         finally:
             self._detecting = False
@@ -97,9 +98,13 @@ class AlertJobs:
 
     def request_delivery(self, after: timedelta = timedelta(0)) -> None:
         """Deliver once `after` has passed; an earlier waiting pass must not stand in for
-        it (the alerts it was asked for would not be due yet), so passes are per second."""
-        when = utcnow() + after + timedelta(milliseconds=50)
-        self.daemon.add_once(self.deliver, when, f"deliver-at-{int(when.timestamp())}")
+        it (the alerts it was asked for would not be due yet). Passes run on whole
+        seconds, rounded up: requests due within one second share the pass at its end,
+        which runs after all of them are due."""
+        due = (utcnow() + after + timedelta(milliseconds=50)).timestamp()
+        second = math.ceil(due)
+        when = datetime.fromtimestamp(second, UTC)
+        self.daemon.add_once(self.deliver, when, f"deliver-at-{second}")
 
     async def deliver(self) -> None:
         d = self.daemon
