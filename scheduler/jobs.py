@@ -40,6 +40,7 @@ class AlertJobs:
         self._wanted = False
         self._detecting = False
         self._queued = False  # a detection job is scheduled and has not started yet
+        self._passes = 0
         self._deliver_lock = asyncio.Lock()
 
     def schedule(self) -> None:
@@ -62,11 +63,18 @@ class AlertJobs:
 
     def request_detect(self) -> None:
         """Detect soon. A pass already queued or running picks the request up (it loops
-        while `_wanted`); a second job meanwhile would only be skipped by APScheduler."""
+        while `_wanted`), so at most one pass is queued or running at a time."""
         self._wanted = True
         if not (self._detecting or self._queued):
-            self._queued = True
-            self.daemon.add_once(self.detect, utcnow(), "detect")
+            self._queue(utcnow())
+
+    def _queue(self, when: datetime) -> None:
+        # Each pass is its own job id: APScheduler counts running instances per id until
+        # the finished run's callback fires, and would skip (and so lose) a new pass
+        # added under the old id in that moment.
+        self._queued = True
+        self._passes += 1
+        self.daemon.add_once(self.detect, when, f"detect-{self._passes}")
 
     async def detect(self) -> None:
         d = self.daemon
@@ -80,8 +88,8 @@ class AlertJobs:
                 self._wanted = False
                 with exclusive(d.engine, "detect") as mine:
                     if not mine:  # another worker is detecting: look again shortly
-                        self._wanted = self._queued = True
-                        d.add_once(self.detect, utcnow() + LOCK_RETRY, "detect-retry")
+                        self._wanted = True
+                        self._queue(utcnow() + LOCK_RETRY)
                         return
                     shifts = await alerting.detect(
                         d.engine, d.settings, utcnow(), group_wait=d.settings.alerts.group_wait

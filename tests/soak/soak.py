@@ -44,6 +44,7 @@ from tests.soak.news import Plan, make_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON_LOGS = ("--log-format", "json")
+ALERT_DELAY = 3.0  # seconds an alert may wait past its due time (group_wait) to be sent
 
 
 @dataclass
@@ -90,6 +91,7 @@ class SoakResult:
     rss_peak: int | None = None
     log_problems: list[str] = field(default_factory=list)
     skipped_runs: int = 0
+    alert_delay: float = 0.0  # the longest wait of an alert past its due time, s
     problems: list[str] = field(default_factory=list)
     workdir: Path | None = None
 
@@ -119,7 +121,8 @@ class SoakResult:
             f"  shifts             raised {self.shifts_raised}, suppressed "
             f"{self.shifts_suppressed}",
             f"  alerts             {dict(self.alerts)}; deliveries received "
-            f"{self.deliveries} ({self.distinct_deliveries} distinct keys)",
+            f"{self.deliveries} ({self.distinct_deliveries} distinct keys), at most "
+            f"{self.alert_delay:.1f} s after due",
             f"  RSS                {_mb(self.rss_base)} after {c.memory_after:g} s, "
             f"{_mb(self.rss_end)} at the end{growth}, peak {_mb(self.rss_peak)}",
             f"  work directory     {self.workdir}",
@@ -207,7 +210,6 @@ def write_soak_config(cfg: SoakConfig, path: Path, server: FaultyFeedServer, hoo
                 "min_interval": f"{cfg.interval * 0.6:g}s",
                 "max_interval": f"{cfg.interval * 2:g}s",
                 "max_backoff": f"{cfg.interval * 4:g}s",
-                "deliver_every": "5s",
             },
             "alerts": {"group_wait": f"{cfg.group_wait:g}s"},
         },
@@ -311,6 +313,11 @@ def check(
             shifts = list(session.exec(select(Shift)).scalars())  # type: ignore[call-overload]
             alerts = list(session.exec(select(Alert)).scalars())  # type: ignore[call-overload]
             alert_rows = [(a.channel, a.state, a.idempotency_key, a.kind) for a in alerts]
+            delays = [
+                (a.sent_at - a.next_attempt_at).total_seconds()
+                for a in alerts
+                if a.sent_at is not None and a.attempts == 1
+            ]
             raised = {s.id for s in shifts if s.suppressed is None}
             result.shifts_suppressed = sum(1 for s in shifts if s.suppressed is not None)
     finally:
@@ -350,6 +357,12 @@ def check(
         problems.append(
             f"deliveries and outbox disagree: {len(set(keys) - owed)} unknown keys, "
             f"{len(owed - set(keys))} alerts never received"
+        )
+    result.alert_delay = max(delays, default=0.0)
+    if result.alert_delay > ALERT_DELAY:
+        problems.append(
+            f"an alert went out {result.alert_delay:.1f} s after it was due "
+            f"(allowed {ALERT_DELAY:g} s: delivery follows group_wait at once)"
         )
     alerted: Counter[int] = Counter()
     seen: set[str] = set()
