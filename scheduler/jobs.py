@@ -95,7 +95,8 @@ class AlertJobs:
                         d.engine, d.settings, utcnow(), group_wait=d.settings.alerts.group_wait
                     )
                 for shift in shifts:
-                    d.metrics.shifts.inc()
+                    if shift.get("suppressed") is None:
+                        d.metrics.shifts.inc()
                     log(logging.INFO, f"shift: {_describe(shift)}", event="shift", shift=shift)
                 if any(shift.get("suppressed") is None for shift in shifts):
                     self.request_delivery(d.settings.alerts.group_wait)
@@ -155,8 +156,10 @@ class AlertJobs:
 
 
 def _describe(shift: dict[str, Any]) -> str:
+    """One line; a decision recorded but not alerted says so, with its reason."""
     support = shift.get("support") or {}
+    suppressed = f", suppressed: {shift['suppressed']}" if shift.get("suppressed") else ""
     return (
         f"{shift.get('topic')}: {shift.get('kind')} {shift.get('from')} -> {shift.get('to')} "
-        f"({support.get('outlets', '?')} outlets)"
+        f"({support.get('outlets', '?')} outlets{suppressed})"
     )
