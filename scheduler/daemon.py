@@ -134,6 +134,9 @@ class Daemon:
             self._fetcher = fetcher
             self._schedule_jobs()
             self.scheduler.start()
+            # Articles a stopped or killed daemon committed but never looked at: without
+            # this pass their shift would wait for the next new article.
+            self.alerts.request_detect()
             self.metrics.running.set(1)
             await self._stop.wait()
             await self._shutdown()
