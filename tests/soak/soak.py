@@ -203,8 +203,11 @@ def scrape_metrics(log_path: Path) -> dict[str, float]:
     found = re.search(r"web on (http://[\d.]+:\d+)", log_path.read_text(errors="replace"))
     if not found:
         return {}
-    with urllib.request.urlopen(found.group(1) + "/metrics", timeout=10) as response:
-        text_ = response.read().decode()
+    try:
+        with urllib.request.urlopen(found.group(1) + "/metrics", timeout=10) as response:
+            text_ = response.read().decode()
+    except OSError:
+        return {}
     totals: dict[str, float] = {}
     for family in text_string_to_metric_families(text_):
         for sample in family.samples:
@@ -289,7 +292,8 @@ def run_soak(cfg: SoakConfig) -> SoakResult:
         memory = MemoryWatch(daemon.pid)
         memory.start()
         try:
-            time.sleep(max(0.0, started + cfg.duration - time.time()))
+            while time.time() < started + cfg.duration and daemon.poll() is None:
+                time.sleep(min(1.0, max(0.0, started + cfg.duration - time.time())))
             result.metrics = scrape_metrics(log_path)
             memory.done.set()
             memory.join(5)
