@@ -24,7 +24,7 @@ def test_daemon_under_faults_loses_nothing_and_alerts_once(tmp_path: Path) -> No
             feeds=40,
             interval=2.0,
             item_every=8.0,
-            quiet_tail=8.0,
+            quiet_tail=10.0,  # past the longest backoff (8 s): feeds polled after their last item
             outage_at=22.0,
             outage_for=5.0,
             workdir=tmp_path,
