@@ -12,12 +12,15 @@ import asyncio
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
+from crawler.db import as_utc, utcnow
 from crawler.netguard import BlockedURL, check_url
 from crawler.settings import MAX_REDIRECTS, NetworkSettings
 
@@ -45,6 +48,25 @@ class FetchResult:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date); None if unreadable.
+
+    One reading for feeds, spiders and webhooks alike.
+    """
+    if not value:
+        return None
+    text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = as_utc(parsedate_to_datetime(text))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, (when - (as_utc(now) or utcnow())).total_seconds())
 
 
 def _describe(exc: BaseException) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+import math
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.triggers.interval import IntervalTrigger
@@ -91,10 +92,15 @@ class AlertJobs:
     # -- delivery ------------------------------------------------------------------
 
     def request_delivery(self, after: timedelta = timedelta(0)) -> None:
-        """Deliver once `after` has passed; an earlier waiting pass must not stand in for
-        it (the alerts it was asked for would not be due yet), so passes are per second."""
-        when = utcnow() + after + timedelta(milliseconds=50)
-        self.daemon.add_once(self.deliver, when, f"deliver-at-{int(when.timestamp())}")
+        """Deliver once `after` has passed. Passes fall on whole seconds, rounded up, so
+        a pass already waiting for the same second is never earlier than the alerts
+        this request is for."""
+        if after <= timedelta(0):
+            self.daemon.add_once(self.deliver, utcnow(), "deliver-now")
+            return
+        second = math.ceil((utcnow() + after).timestamp())
+        when = datetime.fromtimestamp(second, UTC)
+        self.daemon.add_once(self.deliver, when, f"deliver-at-{second}")
 
     async def deliver(self) -> None:
         d = self.daemon
