@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -27,6 +27,8 @@ FEED_ACCEPT = (
 )
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_REPLACEMENT_REF = b"&#xFFFD;"
 
 
 class FeedError(Exception):
@@ -75,6 +77,23 @@ def refuse_declarations(body: bytes) -> None:
         )
 
 
+def _valid_char_ref(match: re.Match[bytes]) -> bytes:
+    hex_digits, digits = match.groups()
+    code = int(hex_digits, 16) if hex_digits else int(digits)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return _REPLACEMENT_REF
+    return match.group(0)
+
+
+def replace_bad_char_refs(body: bytes) -> bytes:
+    """Character references to no character (`&#x110000;`, surrogates) become U+FFFD.
+
+    feedparser turns them into `chr(n)` and dies on the whole document (ValueError,
+    OverflowError, UnicodeEncodeError), so one bad reference would cost every entry.
+    """
+    return _CHAR_REF.sub(_valid_char_ref, body) if b"&#" in body else body
+
+
 def _entry_time(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
@@ -97,8 +116,15 @@ def _entry_link(entry: Any, base: str) -> str | None:
         link = entry["id"]
     if not link:
         return None
-    link = urljoin(base, link.strip())
-    return link if link.startswith(("http://", "https://")) else None
+    try:
+        link = urljoin(base, str(link).strip())
+        parts = urlsplit(link)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:  # "http://[", "http://a:99999/": not a link, skip the entry
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return link
 
 
 def _entry_summary(entry: Any) -> str:
@@ -115,12 +141,15 @@ def parse_feed(
 ) -> tuple[list[Candidate], str | None]:
     """Candidates from a feed document, plus a warning when the XML was not clean."""
     refuse_declarations(body)
-    parsed = feedparser.parse(
-        body,
-        response_headers={k.lower(): v for k, v in (headers or {}).items()},
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        parsed = feedparser.parse(
+            replace_bad_char_refs(body),
+            response_headers={k.lower(): v for k, v in (headers or {}).items()},
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # feedparser's own bug on hostile bytes: this feed's error
+        raise FeedError(f"cannot parse feed: {type(exc).__name__}: {exc}") from None
     entries = parsed.get("entries") or []
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not entries:
