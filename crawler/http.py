@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-from crawler.netguard import BlockedURL, check_url
+from crawler.netguard import BlockedURL, check_scheme, check_url
 from crawler.settings import MAX_REDIRECTS, NetworkSettings
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -212,11 +212,13 @@ class HttpFetcher:
             headers = {**headers, "Accept": accept}
         while True:
             host = urlsplit(url).hostname or ""
-            if not trusted or host != origin_host:
-                try:
+            try:
+                if not trusted or host != origin_host:
                     await check_url(url, allow_private=self.network.allow_private)
-                except BlockedURL as exc:
-                    raise FetchError(str(exc)) from None
+                else:
+                    check_scheme(url)  # a redirect on the same host may still change it
+            except BlockedURL as exc:
+                raise FetchError(str(exc)) from None
             async with self._global, self._hosts[host]:
                 result = await self._once(url, headers)
             if result.status in (301, 302, 303, 307, 308) and "location" in result.headers:
