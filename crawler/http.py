@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
@@ -271,7 +272,9 @@ class HttpFetcher:
             raise
         except httpx.DecodingError as exc:
             raise FetchError(f"cannot decode response: {exc}") from None
-        except (httpx.HTTPError, OSError) as exc:
+        except (httpx.HTTPError, aiohttp.ClientError, OSError) as exc:
+            # httpx_aiohttp maps only some aiohttp errors; a malformed response (a bad
+            # status line, a broken chunk) arrives as aiohttp's own ClientError.
             raise FetchError(_describe(exc)) from None
         if body.startswith(GZIP_MAGIC):
             body = gunzip_capped(body, cap)
