@@ -39,12 +39,16 @@ def is_public_address(address: str) -> bool:
 
 
 def check_scheme(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:  # "http://[", "http://[]/": urllib's own refusal
+        raise BlockedURL(f"refused malformed URL: {exc}") from None
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
         raise BlockedURL(f"refused {parts.scheme or 'relative'} URL (only http and https)")
-    if not parts.hostname:
+    if not host:
         raise BlockedURL("refused URL without a host")
-    return parts.hostname
+    return host
 
 
 def resolve_host_sync(host: str) -> list[str]:
