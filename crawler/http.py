@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
 from crawler.db import as_utc, utcnow
-from crawler.netguard import BlockedURL, check_url
+from crawler.netguard import BlockedURL, check_scheme, check_url
 from crawler.settings import MAX_REDIRECTS, NetworkSettings
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -97,6 +99,69 @@ def gunzip_capped(body: bytes, max_bytes: int) -> bytes:
     return out
 
 
+class _CappedDecoder:
+    """Undo the response's Content-Encoding layers, never inflating past the cap.
+
+    httpx's own decoders inflate a whole chunk per layer, so `Content-Encoding: gzip,
+    gzip` turns 10 KB on the wire into gigabytes in one call. Each layer here gets at
+    most `cap + 1` bytes of output room, so a bomb stops at the cap.
+    """
+
+    def __init__(self, encodings: str, cap: int) -> None:
+        self.cap = cap
+        self.total = 0
+        self._layers: list[tuple[str, Any | None]] = []
+        names = [e.strip().lower() for e in encodings.split(",") if e.strip()]
+        for name in reversed(names):  # the last encoding applied is undone first
+            if name == "identity":
+                continue
+            if name not in ("gzip", "x-gzip", "deflate"):
+                raise FetchError(f"unsupported Content-Encoding {name[:40]!r}")
+            self._layers.append((name, None))
+        self._room = [cap + 1] * len(self._layers)
+
+    def _inflater(self, index: int, data: bytes) -> Any:
+        name, inflater = self._layers[index]
+        if inflater is None:
+            if name == "deflate":
+                # RFC 9110 says zlib-wrapped; many servers send raw deflate.
+                wrapped = (
+                    len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+                )
+                inflater = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+            else:
+                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            self._layers[index] = (name, inflater)
+        return inflater
+
+    def _pass(self, data: bytes, *, final: bool) -> bytes:
+        for index in range(len(self._layers)):
+            if not data and not final:
+                return b""
+            inflater = self._inflater(index, data)
+            room = self._room[index]
+            try:
+                out = inflater.decompress(data, room) if data else b""
+                if final and len(out) < room:
+                    out += inflater.flush(room - len(out))
+            except zlib.error as exc:
+                name = self._layers[index][0]
+                raise FetchError(f"cannot decode response: corrupt {name} body ({exc})") from None
+            if len(out) >= room or inflater.unconsumed_tail:
+                raise FetchError(
+                    f"response over the size cap of {_size(self.cap)} after decompression"
+                )
+            self._room[index] = room - len(out)
+            data = out
+        return data
+
+    def feed(self, chunk: bytes) -> bytes:
+        return self._pass(chunk, final=False)
+
+    def flush(self) -> bytes:
+        return self._pass(b"", final=True)
+
+
 async def _drain(response: httpx.Response, limit: int) -> None:
     """Consume a small body so keep-alive works; give up on large ones."""
     seen = 0
@@ -170,11 +235,13 @@ class HttpFetcher:
             headers = {**headers, "Accept": accept}
         while True:
             host = urlsplit(url).hostname or ""
-            if not trusted or host != origin_host:
-                try:
+            try:
+                if not trusted or host != origin_host:
                     await check_url(url, allow_private=self.network.allow_private)
-                except BlockedURL as exc:
-                    raise FetchError(str(exc)) from None
+                else:
+                    check_scheme(url)  # a redirect on the same host may still change it
+            except BlockedURL as exc:
+                raise FetchError(str(exc)) from None
             async with self._global, self._hosts[host]:
                 result = await self._once(url, headers)
             if result.status in (301, 302, 303, 307, 308) and "location" in result.headers:
@@ -210,19 +277,26 @@ class HttpFetcher:
                         f"response over the size cap of {_size(cap)} "
                         f"(Content-Length {_size(int(declared))})"
                     )
+                decoder = _CappedDecoder(response.headers.get("content-encoding", ""), cap)
                 chunks: list[bytes] = []
                 total = 0
-                async for chunk in response.aiter_bytes():
-                    total += len(chunk)
-                    if total > cap:
-                        raise FetchError(f"response over the size cap of {_size(cap)}")
-                    chunks.append(chunk)
+                async for raw in response.aiter_raw():
+                    for chunk in (decoder.feed(raw),) if raw else ():
+                        total += len(chunk)
+                        if total > cap:
+                            raise FetchError(f"response over the size cap of {_size(cap)}")
+                        chunks.append(chunk)
+                chunks.append(decoder.flush())
+                if total + len(chunks[-1]) > cap:
+                    raise FetchError(f"response over the size cap of {_size(cap)}")
                 body = b"".join(chunks)
         except FetchError:
             raise
         except httpx.DecodingError as exc:
             raise FetchError(f"cannot decode response: {exc}") from None
-        except (httpx.HTTPError, OSError) as exc:
+        except (httpx.HTTPError, aiohttp.ClientError, OSError) as exc:
+            # httpx_aiohttp maps only some aiohttp errors; a malformed response (a bad
+            # status line, a broken chunk) arrives as aiohttp's own ClientError.
             raise FetchError(_describe(exc)) from None
         if body.startswith(GZIP_MAGIC):
             body = gunzip_capped(body, cap)
