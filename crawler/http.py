@@ -229,16 +229,16 @@ class HttpFetcher:
         self, url: str, headers: dict[str, str], trusted: bool, accept: str | None
     ) -> FetchResult:
         assert self._client is not None, "use HttpFetcher as an async context manager"
-        origin_host = urlsplit(url).hostname
+        origin_host = urlsplit(url).hostname or ""
         redirects: list[str] = []
         if accept:
             headers = {**headers, "Accept": accept}
         while True:
-            host = urlsplit(url).hostname or ""
+            host = (urlsplit(url).hostname or "") if redirects else origin_host
             try:
                 if not trusted or host != origin_host:
                     await check_url(url, allow_private=self.network.allow_private)
-                else:
+                elif redirects:
                     check_scheme(url)  # a redirect on the same host may still change it
             except BlockedURL as exc:
                 raise FetchError(str(exc)) from None
@@ -261,8 +261,9 @@ class HttpFetcher:
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
                 if response.status_code in (301, 302, 303, 307, 308, 304):
-                    # Read the (empty) body so the connection goes back to the pool.
-                    await _drain(response, cap)
+                    if response.headers.get("content-length") != "0":
+                        # Read the small body so the connection goes back to the pool.
+                        await _drain(response, cap)
                     return FetchResult(url, response.status_code, response.headers)
                 if response.status_code >= 400:
                     await _drain(response, 65536)
