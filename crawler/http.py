@@ -9,6 +9,7 @@ from content. Errors come out as `FetchError` with a reason a person can read.
 from __future__ import annotations
 
 import asyncio
+import os
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -79,6 +80,12 @@ def _describe(exc: BaseException) -> str:
         or "Timeout" in type(cause).__name__
     ):
         return f"timed out ({type(cause).__name__})"
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        error = cause.os_error
+        reason = error.strerror or (os.strerror(error.errno) if error.errno else str(error))
+        return f"cannot connect to {cause.host}:{cause.port}: {reason.lower()}"
+    if isinstance(cause, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection without a response"
     text = str(cause).strip()
     return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
 
