@@ -23,7 +23,7 @@ from crawler.ingest import Candidate, Ingestor, IngestReport
 from crawler.models import Source
 from crawler.settings import NetworkSettings, SourceSettings
 from crawler.sources import record_failure, record_success, sync_sources
-from crawler.urls import canonical_url
+from crawler.urls import canonical_or_none
 
 Progress = Callable[[str, str], None]
 
@@ -230,7 +230,7 @@ class Crawl:
             return candidates
         with session_scope(self.engine) as session:
             known = self.ingestor.known_urls(session, [c.url for c in candidates])
-        fresh = [c for c in candidates if canonical_url(c.url) not in known]
+        fresh = [c for c in candidates if canonical_or_none(c.url) not in known]
         if fresh:
             await fetch_article_pages(fresh, self.network, on_page=self._page)
         return candidates

@@ -33,6 +33,11 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with its zone, or None: how every JSON output writes a time."""
+    return value.isoformat() if value is not None else None
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A DateTime that is timezone-aware UTC on the way out, whatever the backend."""
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
 
 from crawler.http import FetchError, HttpFetcher
 from crawler.ingest import Candidate
@@ -28,7 +29,10 @@ FEED_ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_OPENING = re.compile(rb"(?:\s|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_REPLACEMENT_REF = b"&#xFFFD;"
 
 
 class FeedError(Exception):
@@ -57,25 +61,48 @@ class FeedPoll:
         return self.error is None
 
 
-def _prolog(body: bytes) -> bytes:
-    """The bytes before the root element, as ASCII-compatible text."""
-    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        body = body.decode("utf-16", errors="replace").encode("utf-8", errors="replace")
-    elif body[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
-        codec = "utf-16-le" if body[0] == 0x3C else "utf-16-be"
-        body = body.decode(codec, errors="replace").encode("utf-8", errors="replace")
-    match = _FIRST_ELEMENT.search(body)
-    return body[: match.start()] if match else body
+def _prolog(document: bytes) -> bytes:
+    """What stands between the comments and processing instructions that open a
+    document and its root element: where a DTD or an entity would be declared."""
+    start = _OPENING.match(document, 3 if document.startswith(b"\xef\xbb\xbf") else 0).end()
+    match = _FIRST_ELEMENT.search(document, start)
+    return document[start : match.start() if match else len(document)]
 
 
-def refuse_declarations(body: bytes) -> None:
-    """Refuse documents that declare a DTD or entities: nothing a feed needs."""
-    found = _DECLARATION.search(_prolog(body))
-    if found:
-        kind = found.group(1).decode().upper()
-        raise FeedError(
-            f"refused: the document declares a {kind} (possible entity-expansion attack)"
-        )
+def refuse_declarations(body: bytes, headers: dict[str, str] | None = None) -> None:
+    """Refuse documents that declare a DTD or entities: nothing a feed needs.
+
+    The check reads the document as feedparser will: after its own decoding (UTF-16,
+    UTF-32, UTF-7, EBCDIC, the HTTP charset), so no encoding hides a declaration.
+    """
+    try:
+        as_parsed = convert_to_utf8(dict(headers or {}), body, {})
+    except Exception:  # feedparser cannot decode it either; its parse will say so
+        as_parsed = body
+    for document in (body, as_parsed):
+        found = _DECLARATION.search(_prolog(document))
+        if found:
+            kind = found.group(1).decode().upper()
+            raise FeedError(
+                f"refused: the document declares a {kind} (possible entity-expansion attack)"
+            )
+
+
+def _valid_char_ref(match: re.Match[bytes]) -> bytes:
+    hex_digits, digits = match.groups()
+    code = int(hex_digits, 16) if hex_digits else int(digits)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return _REPLACEMENT_REF
+    return match.group(0)
+
+
+def replace_bad_char_refs(body: bytes) -> bytes:
+    """Character references to no character (`&#x110000;`, surrogates) become U+FFFD.
+
+    feedparser turns them into `chr(n)` and dies on the whole document (ValueError,
+    OverflowError, UnicodeEncodeError), so one bad reference would cost every entry.
+    """
+    return _CHAR_REF.sub(_valid_char_ref, body) if b"&#" in body else body
 
 
 def _entry_time(entry: Any) -> datetime | None:
@@ -100,8 +127,15 @@ def _entry_link(entry: Any, base: str) -> str | None:
         link = entry["id"]
     if not link:
         return None
-    link = urljoin(base, link.strip())
-    return link if link.startswith(("http://", "https://")) else None
+    try:
+        link = urljoin(base, str(link).strip())
+        parts = urlsplit(link)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:  # "http://[", "http://a:99999/": not a link, skip the entry
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return link
 
 
 def _entry_summary(entry: Any) -> str:
@@ -138,13 +172,17 @@ def parse_feed_document(
     body: bytes, *, url: str, source: SourceSettings, headers: dict[str, str] | None = None
 ) -> ParsedFeed:
     """Candidates, a warning when the XML was not clean, and the feed's TTL."""
-    refuse_declarations(body)
-    parsed = feedparser.parse(
-        body,
-        response_headers={k.lower(): v for k, v in (headers or {}).items()},
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    refuse_declarations(body, response_headers)
+    try:
+        parsed = feedparser.parse(
+            replace_bad_char_refs(body),
+            response_headers=response_headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # feedparser's own bug on hostile bytes: this feed's error
+        raise FeedError(f"cannot parse feed: {type(exc).__name__}: {exc}") from None
     entries = parsed.get("entries") or []
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not entries:

@@ -22,7 +22,7 @@ from crawler.settings import DedupSettings, TopicSettings
 from crawler.status import Classification, classify, make_classifiers
 from crawler.text import html_to_text, one_line
 from crawler.topics import TopicQuery
-from crawler.urls import canonical_url, outlet_of
+from crawler.urls import canonical_or_none, outlet_of
 
 Classify = Callable[[str, str], Classification]
 
@@ -114,7 +114,7 @@ class Ingestor:
 
     def known_urls(self, session: Session, urls: Sequence[str]) -> set[str]:
         """Which of these URLs (any spelling) are stored already: one query per batch."""
-        canon = {canonical_url(u) for u in urls}
+        canon = {c for c in map(canonical_or_none, urls) if c is not None}
         found: set[str] = set()
         chunk = list(canon)
         for start in range(0, len(chunk), 500):
@@ -139,7 +139,10 @@ class Ingestor:
         stored = self.known_urls(session, [c.url for c in relevant])
         fresh: list[tuple[Candidate, str, Fingerprint]] = []
         for candidate in relevant:
-            url = canonical_url(candidate.url)
+            url = canonical_or_none(candidate.url)
+            if url is None:
+                report.skipped += 1
+                continue
             if url in stored:
                 report.duplicates += 1
                 continue

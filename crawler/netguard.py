@@ -20,20 +20,35 @@ class BlockedURL(ValueError):
     """A URL peacewatch will not fetch; the message says why."""
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv6 address that carries an IPv4 one (mapped, 6to4, Teredo, NAT64) is
+        # only as public as the address it carries: 2002:7f00:1:: is 127.0.0.1.
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo or (None, None))[1]
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None and not is_public_address(str(embedded)):
+            return False
+        if ip.ipv4_mapped:
+            return True
     return ip.is_global and not ip.is_multicast
 
 
 def check_scheme(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:  # "http://[", "http://[]/": urllib's own refusal
+        raise BlockedURL(f"refused malformed URL: {exc}") from None
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
         raise BlockedURL(f"refused {parts.scheme or 'relative'} URL (only http and https)")
-    if not parts.hostname:
+    if not host:
         raise BlockedURL("refused URL without a host")
-    return parts.hostname
+    return host
 
 
 def resolve_host_sync(host: str) -> list[str]:

@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from crawler.db import as_utc
+from crawler.http import retry_after_seconds
 from crawler.settings import format_duration
 
 HISTORY = 6  # polls remembered for adaptive speed
@@ -74,20 +75,6 @@ def use_conditional(state: dict[str, Any], now: datetime) -> bool:
     if until is not None and now < until:
         return False
     return not state.get("full_fetch_due", False)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = as_utc(parsedate_to_datetime(value))
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, (when - now).total_seconds()) if when else None
 
 
 def header_floor(
@@ -180,7 +167,7 @@ def next_poll(
         reason = f"backoff after {consecutive_failures} {noun}: {_fmt(delay)}"
     cap = max(policy.max_backoff.total_seconds(), policy.slowest)
     floors: list[tuple[float, str]] = []
-    hinted = parse_retry_after(signal.retry_after, now)
+    hinted = retry_after_seconds(signal.retry_after, now)
     if hinted:
         floors.append((hinted, f"Retry-After {hinted:g}s"))
     if signal.ok:

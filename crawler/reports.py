@@ -11,11 +11,8 @@ from typing import Any
 from sqlalchemy import desc, func, select
 from sqlmodel import Session
 
+from crawler.db import iso
 from crawler.models import Article, Source, Story
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def article_dict(article: Article, *, with_text: bool = False) -> dict[str, Any]:
@@ -27,9 +24,9 @@ def article_dict(article: Article, *, with_text: bool = False) -> dict[str, Any]
         "outlet": article.outlet,
         "source": article.source,
         "topic": article.topic,
-        "published": _iso(article.published),
+        "published": iso(article.published),
         "published_estimated": article.published_estimated,
-        "fetched": _iso(article.fetched),
+        "fetched": iso(article.fetched),
         "story": article.story_id,
         "duplicate_of": article.duplicate_of,
         "status": article.status,
@@ -97,8 +94,8 @@ def list_stories(
         {
             "id": s.id,
             "topic": s.topic,
-            "first_seen": _iso(s.first_seen),
-            "last_seen": _iso(s.last_seen),
+            "first_seen": iso(s.first_seen),
+            "last_seen": iso(s.last_seen),
             "articles": s.articles,
             "outlets": s.outlets,
             "title": titles.get(s.id or 0, ""),
@@ -114,14 +111,14 @@ def source_dict(source: Source) -> dict[str, Any]:
         "url": source.url,
         "topic": source.topic,
         "interval": source.interval_seconds,
-        "last_polled": _iso(source.last_polled_at),
-        "last_success": _iso(source.last_success_at),
+        "last_polled": iso(source.last_polled_at),
+        "last_success": iso(source.last_success_at),
         "last_error": source.last_error,
-        "last_error_at": _iso(source.last_error_at),
+        "last_error_at": iso(source.last_error_at),
         "consecutive_failures": source.consecutive_failures,
         "polls": source.polls,
         "failures": source.failures,
-        "next_poll": _iso(source.next_poll_at),
+        "next_poll": iso(source.next_poll_at),
         "next_poll_reason": source.next_poll_reason,
         "healthy": source.consecutive_failures == 0 and source.last_success_at is not None,
     }

@@ -77,6 +77,11 @@ def parse_sitemap(body: bytes) -> Sitemap:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
         raise SitemapError(f"not XML: {exc}") from None
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None:
+        # The byte check above misses a DTD behind padding or in UTF-16/32; the parser
+        # (which expands nothing) does not.
+        raise SitemapError("sitemap declares a DTD or entities; refused")
     kind = _local(root.tag)
     if kind not in ("sitemapindex", "urlset"):
         raise SitemapError(f"not a sitemap (root element <{kind or '?'}>)")

@@ -71,11 +71,15 @@ def canonical_url(url: str) -> str:
 
     Lower-case scheme and host, no default port, no fragment, no tracking
     parameters, sorted query, and AMP and mobile variants folded onto the plain page.
+    Raises ValueError for what is not a URL of a page: no host, a port that is not one,
+    a broken IPv6 literal.
     """
     url = url.strip()
     parts = urlsplit(url)
     scheme = (parts.scheme or "http").lower()
     host = (parts.hostname or "").lower().rstrip(".")
+    if not host:
+        raise ValueError(f"not a URL with a host: {url[:200]!r}")
     if host.startswith("www."):
         host = host[4:]
     host = _MOBILE_HOST.sub("", host) if host.count(".") >= 2 else host
@@ -92,6 +96,14 @@ def canonical_url(url: str) -> str:
     )
     cleaned = url_query_cleaner(cleaned, parameterlist=(), remove=True, keep_fragments=False)
     return canonicalize_url(cleaned, keep_fragments=False)
+
+
+def canonical_or_none(url: str) -> str | None:
+    """The canonical URL, or None for a link learned from content that is not one."""
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return None
 
 
 @lru_cache(maxsize=65536)

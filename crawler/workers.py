@@ -10,7 +10,6 @@ work runs in a thread and the pool is rebuilt on next use.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -28,9 +27,24 @@ def _pool() -> ProcessPoolExecutor:
     global _POOL, _POOL_PID
     if _POOL is None or os.getpid() != _POOL_PID:
         workers = max(1, (os.cpu_count() or 2) - 1)
-        _POOL = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        _POOL = ProcessPoolExecutor(workers, mp_context=context)
         _POOL_PID = os.getpid()
     return _POOL
+
+
+# What workers run; imported once in the fork server so each worker starts ready.
+PRELOAD = ["crawler.feeds", "crawler.extract"]
+
+
+def _ready() -> bool:
+    return True
+
+
+async def warm_up() -> None:
+    """Start the workers and their imports now, not on the first poll (~1 s)."""
+    await run_in_worker(_ready)
 
 
 async def run_in_worker(func: Callable[..., T], *args: Any) -> T:
@@ -42,27 +56,6 @@ async def run_in_worker(func: Callable[..., T], *args: Any) -> T:
     except BrokenProcessPool:
         _POOL = None
         return await asyncio.to_thread(func, *args)
-
-
-def _ready() -> int:
-    import crawler.feeds  # noqa: F401  (feedparser and the ingest path, loaded once)
-
-    return os.getpid()
-
-
-async def start_workers() -> None:
-    """Start the pool and load the parsers in every worker now, not in the first poll.
-
-    A worker's start and imports take a second or more; paid inside a poll, they delay
-    that source's next poll (its schedule counts from the poll's end). The daemon
-    calls this before its first poll.
-    """
-    pool = _pool()
-    loop = asyncio.get_running_loop()
-    with contextlib.suppress(BrokenProcessPool):  # `run_in_worker` copes on next use
-        await asyncio.gather(
-            *(loop.run_in_executor(pool, _ready) for _ in range(pool._max_workers))  # type: ignore[attr-defined]
-        )
 
 
 def worker_cpu_seconds() -> float:

@@ -15,13 +15,10 @@ from typing import Any
 from sqlalchemy import asc, desc, select
 from sqlmodel import Session
 
+from crawler.db import iso
 from crawler.models import Article
 from crawler.settings import TopicSettings
 from notifier.models import Alert, DeliveryAttempt, Shift, TopicState
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def evidence_article(article: Article) -> dict[str, Any]:
@@ -44,7 +41,7 @@ def article_brief(article: Article) -> dict[str, Any]:
         "url": article.url,
         "outlet": article.outlet,
         "status": article.status,
-        "published": _iso(article.published),
+        "published": iso(article.published),
         "evidence": list(article.evidence)[:3],
     }
 
@@ -70,7 +67,7 @@ def shift_dict(
         "from": shift.from_status,
         "to": shift.to_status,
         "topic": shift.topic,
-        "detected_at": _iso(shift.detected_at),
+        "detected_at": iso(shift.detected_at),
         "support": {"stories": shift.stories, "outlets": shift.outlets},
         "reasons": list(shift.reasons),
         "suppressed": shift.suppressed,
@@ -90,7 +87,7 @@ def shifts_with_articles(session: Session, shifts: Sequence[Shift]) -> list[dict
 
 def attempt_dict(attempt: DeliveryAttempt) -> dict[str, Any]:
     return {
-        "at": _iso(attempt.at),
+        "at": iso(attempt.at),
         "outcome": attempt.outcome,
         "status_code": attempt.status_code,
         "error": attempt.error,
@@ -107,9 +104,9 @@ def alert_dict(alert: Alert, attempts: Sequence[DeliveryAttempt] = ()) -> dict[s
         "topic": alert.payload.get("topic"),
         "shifts": list(alert.payload.get("shift_ids", [])),
         "attempts": alert.attempts,
-        "created_at": _iso(alert.created_at),
-        "next_attempt_at": _iso(alert.next_attempt_at),
-        "sent_at": _iso(alert.sent_at),
+        "created_at": iso(alert.created_at),
+        "next_attempt_at": iso(alert.next_attempt_at),
+        "sent_at": iso(alert.sent_at),
         "last_error": alert.last_error,
         "idempotency_key": alert.idempotency_key,
         "delivery_attempts": [attempt_dict(a) for a in attempts],
@@ -199,12 +196,12 @@ def topic_status(
                 "topic": name,
                 "title": titles.get(name, name),
                 "status": state.status if state else "none",
-                "since": _iso(state.since) if state else None,
+                "since": iso(state.since) if state else None,
                 "support": {
                     "stories": state.stories if state else 0,
                     "outlets": state.outlets if state else 0,
                 },
-                "updated_at": _iso(state.updated_at) if state else None,
+                "updated_at": iso(state.updated_at) if state else None,
             }
         )
     return out

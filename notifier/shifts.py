@@ -43,6 +43,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from crawler.db import iso
 from crawler.settings import format_duration
 from crawler.status import DECISIVE, STATUSES
 from notifier.settings import SHIFT_KINDS, AlertSettings
@@ -97,8 +98,8 @@ class DetectorState:
     def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status,
-            "since": _iso(self.since),
-            "first_seen": _iso(self.first_seen),
+            "since": iso(self.since),
+            "first_seen": iso(self.first_seen),
             "last_kind": {k: v.isoformat() for k, v in sorted(self.last_kind.items())},
             "last_to": {k: v.isoformat() for k, v in sorted(self.last_to.items())},
             "active": sorted(self.active),
@@ -414,10 +415,6 @@ def _outlets(stories: Iterable[StoryView]) -> set[str]:
 
 def _span(value: timedelta) -> str:
     return format_duration(value)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _parse(value: str | None) -> datetime | None:

@@ -42,7 +42,7 @@ from crawler.models import Source
 from crawler.polling import Connectivity, PollPolicy, PollSignal, next_poll, use_conditional
 from crawler.settings import SourceSettings
 from crawler.sources import sync_sources
-from crawler.workers import start_workers
+from crawler.workers import warm_up
 from notifier.health_alerts import assess, health_alerts
 from notifier.web import create_app
 from scheduler import alerting
@@ -112,6 +112,7 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.request_stop, signum)
         self._prepare()
+        await warm_up()
         web = create_app(
             self.engine,
             self.settings,
@@ -129,7 +130,6 @@ class Daemon:
             sources=len(self.sources),
             url=self._web.url,
         )
-        await start_workers()
         async with HttpFetcher(self.settings.network) as fetcher:
             self._fetcher = fetcher
             self._schedule_jobs()

@@ -106,12 +106,14 @@ class AlertJobs:
     # -- delivery ------------------------------------------------------------------
 
     def request_delivery(self, after: timedelta = timedelta(0)) -> None:
-        """Deliver once `after` has passed; an earlier waiting pass must not stand in for
-        it (the alerts it was asked for would not be due yet). Passes run on whole
-        seconds, rounded up: requests due within one second share the pass at its end,
-        which runs after all of them are due."""
-        due = (utcnow() + after + timedelta(milliseconds=50)).timestamp()
-        second = math.ceil(due)
+        """Deliver once `after` has passed. Passes fall on whole seconds, rounded up, so
+        a pass already waiting for the same second is never earlier than the alerts
+        this request is for."""
+        if after <= timedelta(0):  # its own job id, as detection passes (see `_queue`)
+            self._passes += 1
+            self.daemon.add_once(self.deliver, utcnow(), f"deliver-now-{self._passes}")
+            return
+        second = math.ceil((utcnow() + after).timestamp())
         when = datetime.fromtimestamp(second, UTC)
         self.daemon.add_once(self.deliver, when, f"deliver-at-{second}")
 

@@ -12,7 +12,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TwistedTimeout
 from twisted.python.failure import Failure
 
-from crawler.urls import canonical_url
+from crawler.urls import canonical_or_none
 
 HTML_TYPES = frozenset({"", "text/html", "application/xhtml+xml", "text/plain"})
 KnownURLs = Callable[[list[str]], set[str]]
@@ -60,7 +60,9 @@ class PeacewatchSpider(scrapy.Spider):
         """URLs neither scheduled in this crawl nor stored before (by canonical URL)."""
         fresh: dict[str, str] = {}
         for url in urls:
-            canon = canonical_url(url)
+            canon = canonical_or_none(url)
+            if canon is None:
+                continue  # "http://[" in an href: not a link
             if canon not in self._scheduled and canon not in fresh:
                 fresh[canon] = url
         stored = self.known_urls(list(fresh)) if self.known_urls and fresh else set()

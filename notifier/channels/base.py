@@ -102,7 +102,7 @@ class Message:
             lines.append(f"* {shift_line(shift)} — {_KIND_LABEL.get(shift['kind'], shift['kind'])}")
             lines.append(f"  detected {shift['detected_at']}")
             if shift.get("reasons"):
-                lines.append(f"  also: {', '.join(shift['reasons'])}")
+                lines.append(f"  also: {clean(', '.join(shift['reasons']))}")
         if self.articles:
             lines += ["", "Articles:"]
         for article in self.articles:

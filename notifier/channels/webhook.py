@@ -12,12 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
+from crawler.http import retry_after_seconds
 from notifier.channels.base import DeliveryError, Message, cut
 from notifier.settings import ChannelSettings
 
@@ -61,22 +60,6 @@ def _chat_text(message: Message) -> str:
     return message.subject() + "\n" + message.text().split("\n", 1)[1]
 
 
-def retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 class WebhookChannel:
     def __init__(self, settings: ChannelSettings) -> None:
         self.name = settings.name
@@ -104,6 +87,6 @@ class WebhookChannel:
             return
         reason = f"HTTP {code} {response.reason_phrase}".strip()
         if code == 429 or code >= 500:
-            wait = retry_after(response.headers.get("Retry-After"))
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
             raise DeliveryError(reason, retryable=True, status_code=code, retry_after=wait)
         raise DeliveryError(reason + " (permanent)", retryable=False, status_code=code)

@@ -43,6 +43,12 @@ def _when(value: str | datetime | None) -> Markup:
     )
 
 
+def _href(url: str | None) -> str:
+    """A link target only for web URLs: a stored `javascript:` or `data:` URL is inert."""
+    text = (url or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else "#"
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -50,6 +56,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["when"] = _when
+    env.filters["href"] = _href
     env.filters["colour"] = colour
     env.filters["highlight"] = highlight
     env.filters["percent"] = lambda v: f"{round(float(v) * 100)}%"

@@ -43,8 +43,10 @@ def crawl(
     engine = engine_or_exit(settings)
     ingestor = build_ingestor(settings)
 
-    with _progress(len(sources), enabled=show_progress(json_output)) as on_event:
+    progress = _progress(len(sources), enabled=show_progress(json_output))
+    with progress as on_event:
         job = Crawl(engine, ingestor, settings.network, progress=on_event)
+        progress.report = job.report
         report = run(job.run(sources))
 
     result: dict[str, Any] = report.as_dict()
@@ -63,6 +65,7 @@ class _progress:
     def __init__(self, total: int, *, enabled: bool) -> None:
         self.total, self.enabled = total, enabled
         self.bar: Progress | None = None
+        self.report: Any = None
 
     def __enter__(self) -> Any:
         if not self.enabled:
@@ -83,13 +86,13 @@ class _progress:
         def on_event(event: str, name: str) -> None:
             nonlocal pages
             assert self.bar is not None
+            if event == "page":
+                pages += 1
             if event == "done":
                 self.bar.advance(task)
-            elif event == "page":
-                pages += 1
-                self.bar.update(task, detail=f"{pages} pages")
-            elif event == "start":
-                self.bar.update(task, detail=name)
+            if event in ("done", "page"):
+                stored = self.report.new_articles if self.report is not None else 0
+                self.bar.update(task, detail=f"{pages} pages fetched, {stored} articles stored")
 
         return on_event
 

@@ -95,3 +95,21 @@ def test_bad_line_is_one_readable_error(tmp_path, monkeypatch) -> None:
     assert result.exit_code == 2
     assert "line 1: published needs a time zone" in result.stderr
     assert result.stdout == ""
+
+
+def test_the_rules_classifier_reads_the_timeline_to_the_same_alerts(tmp_path, monkeypatch) -> None:
+    """Without the labels in the lines, the real classifier decides each status, and the
+    shifts that alert are the same ones, at the same times (support may differ by an
+    outlet or two, and it may record extra suppressed decisions)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PEACEWATCH_CONFIG", raising=False)
+    unlabelled = tmp_path / "unlabelled.jsonl"
+    with TIMELINE.open() as source, unlabelled.open("w") as out:
+        for line in source:
+            row = json.loads(line)
+            row.pop("status", None)
+            out.write(json.dumps(row) + "\n")
+    result = CliRunner().invoke(app, ["replay", str(unlabelled), "--json"])
+    assert result.exit_code == 0, result.output
+    raised = [s[:4] for s in _summary(json.loads(result.stdout)) if s[-1] is None]
+    assert raised == [s[:4] for s in EXPECTED if s[-1] is None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+from crawler.http import retry_after_seconds
 from crawler.polling import (
     Connectivity,
     PollPolicy,
@@ -12,7 +13,6 @@ from crawler.polling import (
     backoff,
     header_floor,
     next_poll,
-    parse_retry_after,
     use_conditional,
 )
 
@@ -49,7 +49,7 @@ def test_feed_hints_are_a_floor_and_capped():
     assert header_floor(expires, None, NOW) == (3600.0, "Expires header")
     decided = next_poll(PollSignal(ok=False, retry_after="86400000"), POLICY, {}, 1, NOW)
     assert _delay(decided) == 6 * 3600 and "capped" in decided.reason  # never parked
-    assert parse_retry_after("Tue, 20 May 2025 12:10:00 GMT", NOW) == 600
+    assert retry_after_seconds("Tue, 20 May 2025 12:10:00 GMT", NOW) == 600
     brief = PollSignal(ok=True, headers={"cache-control": "max-age=10"})
     short = next_poll(brief, POLICY, {}, 0, NOW)
     assert _delay(short) >= 900 * 0.9  # a floor never speeds a source up
