@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from crawler.models import Source
@@ -17,17 +19,19 @@ from crawler.settings import SourceSettings
 
 
 def sync_sources(session: Session, sources: Sequence[SourceSettings]) -> dict[str, Source]:
-    """Make a row for every configured source and refresh its settings; keep its health."""
+    """Make a row for every configured source and refresh its settings; keep its health.
+
+    Workers starting together may create the same rows: the inserts skip names another
+    worker has just written, and every row is then read back.
+    """
     names = [s.name for s in sources]
+    _insert_missing(session, sources)
     rows = {
         row.name: row
         for row in session.exec(select(Source).where(Source.name.in_(names))).scalars()  # type: ignore[attr-defined,call-overload]
     }
     for settings in sources:
-        row = rows.get(settings.name)
-        if row is None:
-            row = Source(name=settings.name, url=str(settings.url), topic=settings.topic or "")
-            rows[settings.name] = row
+        row = rows[settings.name]
         if row.url != str(settings.url):
             row.etag = row.last_modified = None
         row.kind, row.url, row.topic = settings.kind, str(settings.url), settings.topic or ""
@@ -35,6 +39,19 @@ def sync_sources(session: Session, sources: Sequence[SourceSettings]) -> dict[st
         session.add(row)
     session.flush()
     return rows
+
+
+def _insert_missing(session: Session, sources: Sequence[SourceSettings]) -> None:
+    values = [
+        {"name": s.name, "kind": s.kind, "url": str(s.url), "topic": s.topic or "", "state": {}}
+        for s in sources
+    ]
+    if not values:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Source).values(values).on_conflict_do_nothing(index_elements=["name"])
+    session.exec(statement)  # type: ignore[call-overload]
 
 
 def record_success(
