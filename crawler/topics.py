@@ -36,6 +36,17 @@ class TopicQuery:
             for group in self.groups
         )
 
+    @cached_property
+    def _stems(self) -> tuple[tuple[str, ...], ...]:
+        """Per group, a substring every match must contain: a cheap test before the regex."""
+        return tuple(
+            tuple(re.split(r"[-\s]+", t.strip().lower().rstrip("*"))[0] for t in group)
+            for group in self.groups
+        )
+
+    def _may_match(self, lowered: str) -> bool:
+        return all(any(stem in lowered for stem in stems) for stems in self._stems)
+
     def hits(self, text: str) -> list[str | None]:
         """The first hit of each group, or None where a group has none."""
         found: list[str | None] = []
@@ -46,6 +57,8 @@ class TopicQuery:
 
     def is_relevant(self, *texts: str) -> bool:
         joined = "\n".join(t for t in texts if t)
+        if not self._may_match(joined.lower()):
+            return False
         return all(pattern.search(joined) for pattern in self._patterns)
 
     def relevance(self, *texts: str) -> float:
