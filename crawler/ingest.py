@@ -79,6 +79,13 @@ def stored_texts(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, s
     return {r[0]: (r[1], r[2] or r[3]) for r in rows}
 
 
+def stored_signatures(session: Session, ids: Sequence[int]) -> dict[int, bytes | None]:
+    rows = session.exec(  # type: ignore[call-overload]
+        select(Article.id, Article.minhash).where(Article.id.in_(list(ids)))  # type: ignore[union-attr]
+    ).all()
+    return {r[0]: r[1] for r in rows}
+
+
 class Ingestor:
     """Holds what ingest needs across batches: topic queries, classifiers, the index."""
 
@@ -212,7 +219,11 @@ class Ingestor:
             article.evidence = list(original.evidence)
         else:
             report.new_articles += 1
-            story_id = self.dedup.find_story(fp, lambda ids: stored_texts(session, ids))
+            story_id = self.dedup.find_story(
+                fp,
+                lambda ids: stored_texts(session, ids),
+                lambda ids: stored_signatures(session, ids),
+            )
             if story_id is None:
                 story = Story(topic=candidate.topic, first_seen=article.published, last_seen=now)
                 session.add(story)

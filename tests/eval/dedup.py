@@ -71,7 +71,13 @@ def evaluate(
             )
         else:
             stored = {1: (a["title"], a["text"])}
-            predicted = dedup.find_story(fb, lambda ids, stored=stored: stored) == 1
+            signature = {1: fa.signature}
+            predicted = (
+                dedup.find_story(
+                    fb, lambda ids, stored=stored: stored, lambda ids, sig=signature: sig
+                )
+                == 1
+            )
         dedup.remove([1])
         scores.add(pair["label"], predicted)
         if predicted != bool(pair["label"]):
