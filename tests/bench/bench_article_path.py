@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import random
 import statistics
 import sys
 import tempfile
@@ -30,18 +31,65 @@ from crawler.loop import run
 from crawler.settings import NetworkSettings, SourceSettings, TopicSettings
 from scheduler.database import open_database
 
+COPY_EVERY = 10
+"""Every tenth page is a syndicated copy of the page before it (a near duplicate)."""
+
+
+def _paragraph_pool() -> tuple[list[str], list[str]]:
+    """(talks paragraphs from the seed articles, other news paragraphs from the real feeds)."""
+    import feedparser
+
+    from crawler.text import html_to_text
+    from tests.crawl.testsite import seed_articles
+    from tests.feeds import REAL_FEEDS
+
+    talks = [p for article in seed_articles() for p in article.paragraphs]
+    other: dict[str, str] = {}
+    for path in sorted(REAL_FEEDS.iterdir()):
+        if path.suffix not in {".xml", ".rss", ".atom", ".rdf"}:
+            continue
+        for entry in feedparser.parse(path.read_bytes()).entries:
+            text = html_to_text(entry.get("summary", "")).split()
+            if len(text) >= 25:  # a paragraph's worth; its opening words identify it
+                other.setdefault(" ".join(text[:8]), " ".join(text[:60]))
+    return talks, list(other.values())
+
 
 def pages(n: int) -> dict[str, tuple[str, str]]:
-    """path -> (title, html): fixture articles in full boilerplate, each page distinct."""
-    from tests.crawl.testsite import TestSite, article_html
+    """path -> (title, html): distinct stories in full boilerplate, every tenth a copy.
 
-    site = TestSite()
+    Each story is a lede of its own, three paragraphs of talks reporting from the seeds
+    and six paragraphs of other news from the real feeds, so stories share no more
+    text than different reports do, and every page is on topic.
+    """
+    from tests.crawl.testsite import Article, article_html
+
+    talks, other = _paragraph_pool()
     out = {}
+    body: list[str] = []
     for i in range(n):
-        article = site.articles[i % len(site.articles)]
-        title = f"{article.title} #{i}"
-        html = article_html(article).replace("</h1>", f" #{i}</h1>", 1)
-        out[f"/bench/{i}.html"] = (title, html)
+        rng = random.Random(i)
+        if i % COPY_EVERY != COPY_EVERY - 1 or not body:
+            lede = (
+                f"Russian and Ukrainian delegations held round {i} of their talks on "
+                f"{rng.choice(['Monday', 'Tuesday', 'Wednesday', 'Thursday'])}, officials said."
+            )
+            middle = [*rng.sample(talks, 3), *rng.sample(other, 6)]
+            rng.shuffle(middle)
+            body = [lede, *middle]
+        else:
+            body = [*body[:-1], "(Reporting by the wire desk; editing by the news desk.)"]
+        title = f"Peace talks: round {i} of the negotiations between Russia and Ukraine"
+        article = Article(
+            slug=f"story-{i}",
+            title=title,
+            published="2025-11-20T12:00:00+00:00",
+            author=f"Reporter {i % 37}",
+            paragraphs=body,
+            subheads=["What comes next"],
+            boilerplate=["Recommendations"],
+        )
+        out[f"/bench/{i}.html"] = (title, article_html(article))
     return out
 
 
