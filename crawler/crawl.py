@@ -1,12 +1,16 @@
 """One pass over the sources: poll, fetch, ingest, record health.
 
-Each source is its own unit of work: its articles and its new state (ETag, health)
-are committed together, and its failure is recorded without touching the others.
+Each source is its own unit of work: its failure is recorded without touching the
+others. Its new state (ETag, health) is committed with the last of its articles; when
+it fetches full pages, the earlier pages are stored in batches while the rest
+download, so a crash loses no stored page, and the next poll, seeing the old ETag,
+skips what is stored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +30,11 @@ from crawler.sources import record_failure, record_success, sync_sources
 from crawler.urls import canonical_or_none
 
 Progress = Callable[[str, str], None]
+
+STORE_EVERY = 64
+"""Fetched pages stored per transaction while a source's other pages download."""
+STORE_AFTER = 1.0
+"""Seconds at most a fetched page waits to be stored while others download."""
 
 
 @dataclass
@@ -218,12 +227,18 @@ class Crawl:
         candidates = poll.candidates
         if source.fetch_articles and candidates:
             began = time.monotonic()
-            candidates = await self._with_pages(candidates)
+            candidates = await self._with_pages(outcome, candidates)
             outcome.pages_seconds = time.monotonic() - began
         self._store(outcome, candidates, poll)
 
-    async def _with_pages(self, candidates: list[Candidate]) -> list[Candidate]:
-        """Fetch full pages for entries not stored yet; the rest are kept as they are."""
+    async def _with_pages(
+        self, outcome: SourceOutcome, candidates: list[Candidate]
+    ) -> list[Candidate]:
+        """Fetch pages of entries not stored yet, storing them in batches as they arrive.
+
+        Returns what is left for the source's final transaction: entries stored before
+        and the pages of the last batch.
+        """
         try:
             from crawler.sites import fetch_article_pages
         except ImportError:
@@ -231,9 +246,45 @@ class Crawl:
         with session_scope(self.engine) as session:
             known = self.ingestor.known_urls(session, [c.url for c in candidates])
         fresh = [c for c in candidates if canonical_or_none(c.url) not in known]
-        if fresh:
-            await fetch_article_pages(fresh, self.network, on_page=self._page)
-        return candidates
+        if not fresh:
+            return candidates
+        ready: list[Candidate] = []
+        full = asyncio.Event()
+
+        def arrived(candidate: Candidate) -> None:
+            ready.append(candidate)
+            if len(ready) >= STORE_EVERY:
+                full.set()
+
+        fetch = asyncio.ensure_future(
+            fetch_article_pages(
+                fresh,
+                self.network,
+                on_page=self._page,
+                analysis=self.ingestor.analysis_spec,
+                on_ready=arrived,
+            )
+        )
+        try:
+            while not fetch.done():
+                waiter = asyncio.ensure_future(full.wait())
+                await asyncio.wait(
+                    {fetch, waiter}, timeout=STORE_AFTER, return_when=asyncio.FIRST_COMPLETED
+                )
+                waiter.cancel()
+                full.clear()
+                if ready and not fetch.done():
+                    batch = ready[:]
+                    del ready[:]
+                    self._store_batch(outcome, batch)
+            await fetch
+        finally:
+            if not fetch.done():
+                fetch.cancel()
+                with contextlib.suppress(BaseException):
+                    await fetch
+        fresh_ids = {id(c) for c in fresh}
+        return [c for c in candidates if id(c) not in fresh_ids] + ready
 
     def _page(self) -> None:
         self.report.pages += 1
@@ -261,15 +312,39 @@ class Crawl:
         if site.candidates or not site.error:
             self._store(outcome, site.candidates, None)
 
+    def _ingest(
+        self, session: Session, outcome: SourceOutcome, candidates: list[Candidate]
+    ) -> IngestReport:
+        ingest = self.ingestor.ingest(session, candidates, now=utcnow())
+        outcome.entries += ingest.seen
+        outcome.new_articles += ingest.new_articles
+        outcome.duplicates += ingest.duplicates
+        outcome.near_duplicates += ingest.near_duplicates
+        outcome.article_ids += ingest.article_ids
+        return ingest
+
+    def _store_batch(self, outcome: SourceOutcome, candidates: list[Candidate]) -> None:
+        """Store fetched pages in a transaction of their own while the rest download."""
+        ingest: IngestReport | None = None
+        try:
+            with session_scope(self.engine) as session:
+                ingest = self._ingest(session, outcome, candidates)
+        except BaseException:
+            if ingest is not None:
+                self.ingestor.forget(ingest)
+            raise
+        self.report.add(outcome.source, ingest)
+
     def _store(
         self, outcome: SourceOutcome, candidates: list[Candidate], poll: FeedPoll | None
     ) -> None:
+        """The source's last articles and its new state (ETag, health), in one transaction."""
         name = outcome.source
         now = utcnow()
         ingest: IngestReport | None = None
         try:
             with session_scope(self.engine) as session:
-                ingest = self.ingestor.ingest(session, candidates, now=now)
+                ingest = self._ingest(session, outcome, candidates)
                 row = _row(session, name)
                 if poll is None:
                     row.last_crawl_at = now
@@ -280,17 +355,13 @@ class Crawl:
                     record_success(
                         row,
                         now,
-                        new_articles=ingest.new_articles,
+                        new_articles=outcome.new_articles,
                         etag=etag,
                         last_modified=last_modified,
                         final_url=final_url,
                     )
-                elif ingest.new_articles:
+                elif outcome.new_articles:
                     row.last_new_at = now
-                outcome.entries, outcome.new_articles = ingest.seen, ingest.new_articles
-                outcome.duplicates = ingest.duplicates
-                outcome.near_duplicates = ingest.near_duplicates
-                outcome.article_ids = list(ingest.article_ids)
                 outcome.seconds = time.monotonic() - outcome.started
                 if self.finish is not None and outcome.error is None:
                     self.finish(session, row, outcome)

@@ -21,6 +21,7 @@ import pickle
 import re
 import unicodedata
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -46,6 +47,10 @@ SignatureLookup = Callable[[Sequence[int]], Mapping[int, bytes | None]]
 # How many standard errors of the signature's Jaccard estimate below the threshold a
 # candidate may sit and still be checked exactly (4: one true copy in ~30,000 lost).
 ESTIMATE_MARGIN_SE = 4.0
+
+RECENT_SHINGLES = 4096
+"""Articles whose shingles stay in memory: new copies mostly follow recent stories
+(about 1.6 KB each for a 400-word article)."""
 
 
 def words(text: str) -> list[str]:
@@ -148,6 +153,11 @@ class Deduplicator:
         else:
             self._index = BandIndex(bands, rows)
         self._stories: dict[int, int] = {}
+        self._recent: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def local(self) -> Deduplicator:
+        """An empty in-memory index with these settings, for one batch's own articles."""
+        return Deduplicator(self.settings.model_copy(update={"redis_url": None}))
 
     def minhash(self, shingles: np.ndarray) -> MinHash:
         m = MinHash(
@@ -221,30 +231,41 @@ class Deduplicator:
     ) -> int | None:
         """The story of the most similar stored copy, or None when nothing passes.
 
-        A wire story on thirty sites gives thirty candidates of one story; reading the
-        first and the latest copy of each story is enough to decide, and keeps the
-        exact check from growing with a story's size.
+        Candidates added lately are checked from their shingles kept in memory. Of the
+        others, those whose stored signature is far off are dropped, and of each story
+        left only the first and the latest copy is read: a wire story on thirty sites
+        gives thirty candidates of one story, and the exact check must not grow with
+        a story's size.
         """
-        candidates = self.candidates(fp)
-        if signatures is not None:
-            candidates = self.plausible(fp, candidates, signatures)
-        by_story: dict[int, list[int]] = {}
-        for article_id in candidates:
-            story = self._stories.get(article_id)
-            if story is not None:
-                by_story.setdefault(story, []).append(article_id)
-        if not by_story or not len(fp.shingles):
+        if not len(fp.shingles):
             return None
+        candidates = [i for i in self.candidates(fp) if i in self._stories]
+        known = {i: self._recent[i] for i in candidates if i in self._recent}
+        rest = [i for i in candidates if i not in known]
+        if rest and signatures is not None:
+            rest = self.plausible(fp, rest, signatures)
+        by_story: dict[int, list[int]] = {}
+        for article_id in rest:
+            by_story.setdefault(self._stories[article_id], []).append(article_id)
         ids = sorted({i for members in by_story.values() for i in (min(members), max(members))})
+        if ids:
+            for article_id, (title, body) in lookup(ids).items():
+                known[article_id] = shingle_hashes(title, body, self.settings.shingle)
         best, best_j = None, -1.0
-        for article_id, (title, body) in lookup(ids).items():
-            theirs = shingle_hashes(title, body, self.settings.shingle)
+        for article_id, theirs in known.items():
             j = jaccard(fp.shingles, theirs)
             if j >= self.required(fp.shingles, theirs) and j > best_j:
                 best, best_j = article_id, j
         return self._stories[best] if best is not None else None
 
-    def add(self, article_id: int, story_id: int, signature: bytes) -> None:
+    def add(
+        self, article_id: int, story_id: int, signature: bytes, shingles: np.ndarray | None = None
+    ) -> None:
+        """Index an article; given its shingles, keep them while it is among the latest."""
+        if shingles is not None and len(shingles):
+            self._recent[article_id] = shingles
+            if len(self._recent) > RECENT_SHINGLES:
+                self._recent.popitem(last=False)
         if article_id in self._stories:
             return
         if self._index is not None:
@@ -259,6 +280,8 @@ class Deduplicator:
 
     def remove(self, article_ids: Iterable[int]) -> None:
         gone = [i for i in article_ids if self._stories.pop(i, None) is not None]
+        for article_id in gone:
+            self._recent.pop(article_id, None)
         if self._index is not None:
             self._index.remove(gone)
             return

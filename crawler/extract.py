@@ -24,8 +24,6 @@ import htmldate
 import lxml.html
 import trafilatura
 
-from crawler.workers import run_in_worker
-
 DATE_PARAMS: dict[str, Any] = {
     "original_date": True,
     "extensive_search": True,
@@ -181,8 +179,3 @@ def extract_article(html: str, url: str | None = None) -> ExtractedPage:
     if problem is not None:
         page.text, page.error = "", problem
     return page
-
-
-async def extract_in_worker(html: str, url: str | None = None) -> ExtractedPage:
-    """`extract_article` in a worker process, beside the event loop."""
-    return await run_in_worker(extract_article, html, url)

@@ -2,19 +2,21 @@
 
 Feeds, spiders and `replay` all hand their candidates to `Ingestor.ingest`, which
 decides relevance, URL identity, exact and near duplicates, story membership and
-status, and writes rows into the caller's session. The caller commits, so a source's
-state is committed together with the articles it produced.
+status, and writes rows into the caller's session. The caller commits, so what it
+records beside (a source's state, say) goes with the same articles or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func, insert, select, update
+from sqlmodel import Session, SQLModel
 
+from crawler.analysis import AnalysisSpec, PageAnalysis
 from crawler.db import as_utc, utcnow
 from crawler.dedup import Deduplicator, Fingerprint
 from crawler.models import Article, Story
@@ -24,6 +26,7 @@ from crawler.text import html_to_text, one_line
 from crawler.topics import TopicQuery
 from crawler.urls import canonical_or_none, outlet_of
 
+T = TypeVar("T")
 Classify = Callable[[str, str], Classification]
 
 
@@ -43,6 +46,8 @@ class Candidate:
     language: str | None = None
     text_source: str = "summary"
     extract_error: str | None = None
+    analysis: PageAnalysis | None = None
+    """Fingerprint and status worked out beside extraction, if they were."""
 
     @property
     def body(self) -> str:
@@ -86,6 +91,79 @@ def stored_signatures(session: Session, ids: Sequence[int]) -> dict[int, bytes |
     return {r[0]: r[1] for r in rows}
 
 
+CHUNK = 500
+"""Values per IN (...) list: well inside every backend's limit on bound parameters."""
+
+
+def chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _insert(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows in one statement per backend batch; their ids, in the rows' order."""
+    statement = insert(model).returning(model.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
+    return list(session.execute(statement, rows).scalars())
+
+
+@dataclass
+class _Original:
+    """The first article with a content hash: what its copies inherit."""
+
+    id: int | None
+    row: _Row | None
+    """The row, while the original is new in this batch and has no id yet."""
+    story: int
+    status: str
+    confidence: float
+    evidence: list[str]
+
+
+@dataclass
+class _Row:
+    """One article of a batch, decided but not inserted."""
+
+    fp: Fingerprint
+    body: str
+    values: dict[str, Any]
+    story: int = 0
+    """A stored story's id, or a story new in this batch as -1, -2, ..."""
+    original: _Original | None = None
+    id: int | None = None
+
+
+class _Batch:
+    """The batch's decisions, with an index of its own so copies within it are found."""
+
+    def __init__(self, index: Deduplicator) -> None:
+        self.index = index
+        self.rows: list[_Row] = []
+        self.stories: list[dict[str, Any]] = []
+
+    def find_story(self, fp: Fingerprint) -> int | None:
+        return self.index.find_story(
+            fp,
+            lambda ids: {i: (self.rows[i].values["title"], self.rows[i].body) for i in ids},
+            lambda ids: {i: self.rows[i].fp.signature for i in ids},
+        )
+
+    def new_story(self, topic: str, first_seen: datetime, now: datetime) -> int:
+        self.stories.append(
+            {
+                "topic": topic,
+                "first_seen": first_seen,
+                "last_seen": now,
+                "articles": 0,
+                "outlets": 0,
+            }
+        )
+        return -len(self.stories)
+
+    def add(self, row: _Row) -> None:
+        self.index.add(len(self.rows), row.story, row.fp.signature, row.fp.shingles)
+        self.rows.append(row)
+
+
 class Ingestor:
     """Holds what ingest needs across batches: topic queries, classifiers, the index."""
 
@@ -100,6 +178,11 @@ class Ingestor:
         self.classifiers = classifiers if classifiers is not None else make_classifiers(topics)
         self.dedup = Deduplicator(dedup)
         self._loaded_upto = 0
+        # Classifiers handed in are the caller's own: a worker cannot reproduce them.
+        self._specs = {
+            t.name: AnalysisSpec.of(self.dedup.settings, t if classifiers is None else None)
+            for t in topics
+        }
 
     def classifier(self, topic: str) -> Classify:
         return self.classifiers.get(topic, classify)
@@ -121,17 +204,36 @@ class Ingestor:
 
     def known_urls(self, session: Session, urls: Sequence[str]) -> set[str]:
         """Which of these URLs (any spelling) are stored already: one query per batch."""
-        canon = {c for c in map(canonical_or_none, urls) if c is not None}
+        canon = sorted({c for c in map(canonical_or_none, urls) if c is not None})
         found: set[str] = set()
-        chunk = list(canon)
-        for start in range(0, len(chunk), 500):
-            part = chunk[start : start + 500]
+        for part in chunks(canon):
             found |= set(session.exec(select(Article.url).where(Article.url.in_(part))).scalars())  # type: ignore[attr-defined,call-overload]
         return found
+
+    def analysis_spec(self, topic: str) -> AnalysisSpec | None:
+        """What a worker must apply to a page of `topic` for ingest to take its analysis."""
+        return self._specs.get(topic)
+
+    def _fingerprint(self, candidate: Candidate) -> tuple[Fingerprint, Classification | None]:
+        done = candidate.analysis
+        if (
+            done is not None
+            and done.spec == self._specs.get(candidate.topic)
+            and done.title == candidate.title
+            and done.body == candidate.body
+        ):
+            return done.fingerprint, done.verdict
+        return self.dedup.fingerprint(candidate.title, candidate.body), None
 
     def ingest(
         self, session: Session, candidates: Sequence[Candidate], now: datetime | None = None
     ) -> IngestReport:
+        """Store what is new among `candidates`, in a few statements per batch.
+
+        Every decision (copy of what, which story, which status) is made in memory
+        first, copies within the batch included; then new stories and articles are
+        inserted in bulk, and the index learns their ids.
+        """
         now = as_utc(now) or utcnow()
         report = IngestReport(seen=len(candidates))
         self.refresh_index(session)
@@ -144,128 +246,177 @@ class Ingestor:
             else:
                 report.skipped += 1
         stored = self.known_urls(session, [c.url for c in relevant])
-        fresh: list[tuple[Candidate, str, Fingerprint]] = []
+        fresh: list[tuple[Candidate, str]] = []
         for candidate in relevant:
             url = canonical_or_none(candidate.url)
             if url is None:
                 report.skipped += 1
-                continue
-            if url in stored:
+            elif url in stored:
                 report.duplicates += 1
-                continue
-            stored.add(url)
-            fp = self.dedup.fingerprint(candidate.title, candidate.body)
-            fresh.append((candidate, url, fp))
-        hashes = self._stored_hashes(session, {fp.content_hash for _, _, fp in fresh})
+            else:
+                stored.add(url)
+                fresh.append((candidate, url))
+        batch = _Batch(self.dedup.local())
+        analysed = [(c, url, *self._fingerprint(c)) for c, url in fresh]
+        originals = self._stored_hashes(session, {fp.content_hash for _, _, fp, _ in analysed})
+        for candidate, url, fp, verdict in analysed:
+            self._decide(session, batch, originals, candidate, url, fp, verdict, now, report)
         try:
-            for candidate, url, fp in fresh:
-                self._store(session, candidate, url, fp, now, hashes, report)
+            self._write(session, batch, report)
             self._update_stories(session, report.story_ids, now)
         except BaseException:
             self.forget(report)
             raise
         return report
 
-    def _stored_hashes(self, session: Session, wanted: set[str]) -> dict[str, Article]:
+    def _stored_hashes(self, session: Session, wanted: set[str]) -> dict[str, _Original]:
         """The first stored article of each content hash: one query per batch."""
-        found: dict[str, Article] = {}
-        chunk = sorted(wanted)
-        for start in range(0, len(chunk), 500):
+        found: dict[str, _Original] = {}
+        for part in chunks(sorted(wanted)):
             query = (
-                select(Article)
-                .where(Article.content_hash.in_(chunk[start : start + 500]))  # type: ignore[attr-defined]
-                .order_by(Article.id)
+                select(
+                    Article.content_hash,
+                    Article.id,
+                    Article.story_id,
+                    Article.status,
+                    Article.confidence,
+                    Article.evidence,
+                )
+                .where(Article.content_hash.in_(part))  # type: ignore[attr-defined]
+                .order_by(Article.id)  # type: ignore[arg-type]
             )
-            for article in session.exec(query).scalars():  # type: ignore[call-overload]
-                found.setdefault(article.content_hash, article)
+            for row in session.exec(query).all():  # type: ignore[call-overload]
+                found.setdefault(row[0], _Original(row[1], None, row[2], *row[3:]))
         return found
 
-    def _store(
+    def _decide(
         self,
         session: Session,
+        batch: _Batch,
+        originals: dict[str, _Original],
         candidate: Candidate,
         url: str,
         fp: Fingerprint,
+        verdict: Classification | None,
         now: datetime,
-        hashes: dict[str, Article],
         report: IngestReport,
     ) -> None:
-        original = hashes.get(fp.content_hash)
+        """Copy of what, which story, which status: everything but the ids."""
         published = as_utc(candidate.published)
-        article = Article(
-            url=url,
-            original_url=candidate.url,
-            outlet=candidate.outlet or outlet_of(url),
-            source=candidate.source,
-            topic=candidate.topic,
-            title=candidate.title,
-            summary=candidate.summary,
-            text=candidate.text or "",
-            text_source=candidate.text_source,
-            extract_error=candidate.extract_error,
-            author=candidate.author,
-            language=candidate.language,
-            published=published or now,
-            published_estimated=published is None,
-            fetched=now,
-            content_hash=fp.content_hash,
-            minhash=fp.signature,
+        row = _Row(
+            fp=fp,
+            body=candidate.body,
+            values={
+                "url": url,
+                "original_url": candidate.url,
+                "outlet": candidate.outlet or outlet_of(url),
+                "source": candidate.source,
+                "topic": candidate.topic,
+                "title": candidate.title,
+                "summary": candidate.summary,
+                "text": candidate.text or "",
+                "text_source": candidate.text_source,
+                "extract_error": candidate.extract_error,
+                "author": candidate.author,
+                "language": candidate.language,
+                "published": published or now,
+                "published_estimated": published is None,
+                "fetched": now,
+                "content_hash": fp.content_hash,
+                "minhash": fp.signature,
+                "relevance": 1.0,
+                "duplicate_of": None,
+            },
         )
+        original = originals.get(fp.content_hash)
         if original is not None:
             report.duplicates += 1
-            article.duplicate_of = original.id
-            article.story_id = original.story_id
-            article.status, article.confidence = original.status, original.confidence
-            article.evidence = list(original.evidence)
+            row.story, row.original = original.story, original
+            row.values["duplicate_of"] = original.id
+            status, confidence, evidence = original.status, original.confidence, original.evidence
         else:
             report.new_articles += 1
-            story_id = self.dedup.find_story(
+            story = self.dedup.find_story(
                 fp,
                 lambda ids: stored_texts(session, ids),
                 lambda ids: stored_signatures(session, ids),
             )
-            if story_id is None:
-                story = Story(topic=candidate.topic, first_seen=article.published, last_seen=now)
-                session.add(story)
-                session.flush()
-                story_id = story.id
+            if story is None:
+                story = batch.find_story(fp)
+            if story is None:
+                story = batch.new_story(candidate.topic, row.values["published"], now)
             else:
                 report.near_duplicates += 1
-            article.story_id = story_id
-            verdict = self.classifier(candidate.topic)(candidate.title, candidate.body)
-            article.status, article.confidence = verdict.status, verdict.confidence
-            article.evidence = list(verdict.evidence)
-        session.add(article)
-        session.flush()
-        assert article.id is not None and article.story_id is not None
-        hashes.setdefault(fp.content_hash, article)
-        report.article_ids.append(article.id)
-        self.dedup.add(article.id, article.story_id, fp.signature)
-        self._loaded_upto = max(self._loaded_upto, article.id)
-        report.story_ids.add(article.story_id)
+            row.story = story
+            if verdict is None:
+                verdict = self.classifier(candidate.topic)(candidate.title, candidate.body)
+            status, confidence, evidence = verdict.status, verdict.confidence, verdict.evidence
+            originals[fp.content_hash] = _Original(None, row, story, status, confidence, evidence)
+        row.values.update(status=status, confidence=confidence, evidence=list(evidence))
+        batch.add(row)
+
+    def _write(self, session: Session, batch: _Batch, report: IngestReport) -> None:
+        """Insert the batch's new stories, then its articles (copies after their originals)."""
+        story_ids: dict[int, int] = {}
+        if batch.stories:
+            ids = _insert(session, Story, batch.stories)
+            story_ids = {-(k + 1): story_id for k, story_id in enumerate(ids)}
+        firsts = [r for r in batch.rows if r.original is None or r.original.row is None]
+        copies = [r for r in batch.rows if r.original is not None and r.original.row is not None]
+        for group in (firsts, copies):
+            for row in group:
+                row.values["story_id"] = story_ids.get(row.story, row.story)
+                if row.original is not None and row.original.row is not None:
+                    row.values["duplicate_of"] = row.original.row.id
+            if group:
+                for row, article_id in zip(
+                    group, _insert(session, Article, [r.values for r in group]), strict=True
+                ):
+                    row.id = article_id
+        for row in batch.rows:
+            assert row.id is not None
+            report.article_ids.append(row.id)
+            report.story_ids.add(row.values["story_id"])
+            self.dedup.add(row.id, row.values["story_id"], row.fp.signature, row.fp.shingles)
+            self._loaded_upto = max(self._loaded_upto, row.id)
 
     def _update_stories(self, session: Session, story_ids: set[int], now: datetime) -> None:
-        if not story_ids:
-            return
-        counts = session.exec(  # type: ignore[call-overload]
-            select(
-                Article.story_id,
-                func.count(Article.id),
-                func.count(func.distinct(Article.outlet)),
-                func.min(Article.published),
+        """Recount the touched stories' articles and outlets: one statement per kind."""
+        params: list[dict[str, Any]] = []
+        for part in chunks(sorted(story_ids)):
+            firsts = dict(
+                session.exec(  # type: ignore[call-overload]
+                    select(Story.id, Story.first_seen).where(Story.id.in_(part))  # type: ignore[union-attr]
+                ).all()
             )
-            .where(Article.story_id.in_(story_ids))  # type: ignore[union-attr]
-            .group_by(Article.story_id)
-        ).all()
-        for story_id, articles, outlets, first in counts:
-            story = session.get(Story, story_id)
-            if story is None:
-                continue
-            story.articles, story.outlets, story.last_seen = articles, outlets, now
-            first = as_utc(first)
-            if first is not None and first < story.first_seen:
-                story.first_seen = first
-            session.add(story)
+            counts = session.exec(  # type: ignore[call-overload]
+                select(
+                    Article.story_id,
+                    func.count(Article.id),
+                    func.count(func.distinct(Article.outlet)),
+                    func.min(Article.published),
+                )
+                .where(Article.story_id.in_(part))  # type: ignore[union-attr]
+                .group_by(Article.story_id)
+            ).all()
+            for story_id, articles, outlets, first in counts:
+                if story_id not in firsts:
+                    continue
+                first_seen = as_utc(firsts[story_id])
+                first = as_utc(first)
+                if first is not None and (first_seen is None or first < first_seen):
+                    first_seen = first
+                params.append(
+                    {
+                        "id": story_id,
+                        "articles": articles,
+                        "outlets": outlets,
+                        "last_seen": now,
+                        "first_seen": first_seen,
+                    }
+                )
+        if params:
+            session.execute(update(Story), params)
 
     def forget(self, report: IngestReport) -> None:
         """Drop index entries of a batch whose transaction was rolled back."""

@@ -22,6 +22,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from crawler.analysis import AnalysisSpec
 from crawler.extract import ExtractedPage
 from crawler.ingest import Candidate
 from crawler.loop import ensure_reactor
@@ -36,6 +37,8 @@ from crawler.spiders import ArticleSpider, ListingSpider, NewsSitemapSpider
 from crawler.spiders.base import KnownURLs
 
 OnPage = Callable[[], None]
+Analysis = Callable[[str], AnalysisSpec | None]
+"""Per topic, what the extraction worker should work out for ingest (or None)."""
 
 # Spider errors are reported in SiteCrawl.error; without a handler of its own,
 # Scrapy's logging would reach Python's last-resort handler and print tracebacks.
@@ -56,15 +59,21 @@ class SiteCrawl:
 class _Collector:
     """Receives a crawler's signals (held strongly: Scrapy keeps weak references)."""
 
-    def __init__(self, on_page: OnPage | None) -> None:
+    def __init__(
+        self, on_page: OnPage | None, on_item: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
         self.on_page = on_page
+        self.on_item = on_item
         self.items: list[dict[str, Any]] = []
         self.pages = 0
         self.errors: list[str] = []
         self.reason: str | None = None
 
     def item_scraped(self, item: dict[str, Any]) -> None:
-        self.items.append(item)
+        if self.on_item is None:
+            self.items.append(item)
+        else:
+            self.on_item(item)
 
     def response_received(self, response: Response, request: Request) -> None:
         if request.url.endswith("/robots.txt"):
@@ -87,10 +96,14 @@ async def _run_spider(
     network: NetworkSettings,
     budget: float,
     on_page: OnPage | None,
+    on_item: Callable[[dict[str, Any]], None] | None = None,
     **kwargs: Any,
 ) -> tuple[_Collector, list[str]]:
-    """Run one spider to its end; return its collector and every error, as text."""
-    collector = _Collector(on_page)
+    """Run one spider to its end; return its collector and every error, as text.
+
+    Items go to `on_item` as they are scraped when it is given, else to the collector.
+    """
+    collector = _Collector(on_page, on_item)
     errors: list[str] = []
     spider: Any = None
     try:
@@ -150,6 +163,7 @@ def apply_page(candidate: Candidate, item: dict[str, Any]) -> None:
     candidate.text = page.text
     candidate.text_source = "page"
     candidate.extract_error = None
+    candidate.analysis = item.get("analysis")
     candidate.title = candidate.title or page.title
     candidate.author = candidate.author or page.author
     candidate.language = page.language or candidate.language
@@ -163,25 +177,47 @@ async def fetch_article_pages(
     on_page: OnPage | None = None,
     *,
     time_budget: float = ARTICLE_TIME_BUDGET,
+    analysis: Analysis | None = None,
+    on_ready: Callable[[Candidate], None] | None = None,
 ) -> None:
     """Fetch and extract each candidate's page, filling the candidates in place.
 
     A page that fails (fetch refused or failed, cookie wall, paywall, too short) keeps
     the candidate's summary and sets `extract_error`. Never raises for a page or
-    spider failure.
+    spider failure. `analysis` says, per topic, what the extraction worker should also
+    work out for ingest (`crawler.analysis`); `on_ready` gets each candidate once,
+    as soon as its page is done, so the caller can store while the rest download.
     """
     if not candidates:
         return
-    urls = list(dict.fromkeys(c.url for c in candidates))
-    collector, errors = await _run_spider(ArticleSpider, network, time_budget, on_page, urls=urls)
-    by_url = {item["url"]: item for item in collector.items}
-    unfinished = errors[-1] if errors else "page not fetched"
+    waiting: dict[str, list[Candidate]] = {}
     for candidate in candidates:
-        item = by_url.get(candidate.url)
-        if item is None:
-            candidate.extract_error = unfinished
-        else:
+        waiting.setdefault(candidate.url, []).append(candidate)
+
+    def arrived(item: dict[str, Any]) -> None:
+        for candidate in waiting.pop(item["url"], []):
             apply_page(candidate, item)
+            if on_ready is not None:
+                on_ready(candidate)
+
+    hints: dict[str, dict[str, Any]] = {}
+    if analysis is not None:
+        for url, group in waiting.items():
+            spec = analysis(group[0].topic)
+            if spec is not None:
+                hints[url] = {"analysis": (spec, group[0].title)}
+    _, errors = await _run_spider(
+        ArticleSpider,
+        network,
+        time_budget,
+        on_page,
+        urls=list(waiting),
+        hints=hints,
+        on_item=arrived,
+    )
+    unfinished = errors[-1] if errors else "page not fetched"
+    for url in list(waiting):
+        arrived({"url": url, "error": unfinished})
 
 
 async def read_pages(

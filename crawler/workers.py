@@ -35,7 +35,7 @@ def _pool() -> ProcessPoolExecutor:
 
 
 # What workers run; imported once in the fork server so each worker starts ready.
-PRELOAD = ["crawler.feeds", "crawler.extract"]
+PRELOAD = ["crawler.feeds", "crawler.extract", "crawler.analysis"]
 
 
 def _ready() -> bool:

@@ -136,3 +136,46 @@ def test_run_can_be_called_again_for_each_crawl(site: TestSite, network: Network
     assert [run(once()) for _ in range(2)] == [len(site.sitemapped)] * 2
     (page,) = run(read_pages([site.url(site.articles[0].path)], network))
     assert page.error is None and page.title == site.articles[0].title
+
+
+async def test_fetched_pages_are_stored_while_a_slow_page_still_downloads(
+    site: TestSite, network: NetworkSettings, tmp_path
+) -> None:
+    """A crash or a hung page must not cost the pages already read: they are stored
+    within a second of arriving, before the feed's slowest page is in."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from crawler.crawl import STORE_AFTER, Crawl
+    from crawler.db import session_scope
+    from crawler.ingest import Ingestor
+    from crawler.models import Article
+    from crawler.settings import SourceSettings, TopicSettings
+    from scheduler.database import open_database
+    from tests.feeds import Entry, rss
+
+    slow, *others = site.articles
+    site.delays[slow.path] = STORE_AFTER + 4
+    entries = [Entry(a.title, site.url(a.path), "Feed summary.") for a in site.articles]
+    site.add("/talks.xml", rss(entries).decode(), "application/rss+xml")
+    engine = open_database(f"sqlite:///{tmp_path}/t.db")
+    topic = TopicSettings()
+    source = SourceSettings(
+        name="talks", url=site.url("/talks.xml"), topic=topic.name, fetch_articles=True
+    )
+
+    def stored() -> int:
+        with session_scope(engine) as session:
+            return session.exec(select(func.count(Article.id))).scalar_one()  # type: ignore[call-overload]
+
+    crawl = asyncio.ensure_future(Crawl(engine, Ingestor([topic]), network).run([source]))
+    seen_before_end = 0
+    while not crawl.done():
+        seen_before_end = max(seen_before_end, stored())
+        await asyncio.sleep(0.2)
+    report = await crawl
+
+    assert seen_before_end == len(others)
+    assert report.new_articles == stored() == len(site.articles)
+    assert not report.errors

@@ -121,6 +121,31 @@ def test_exact_copy_under_another_url_counts_as_duplicate(engine) -> None:
     assert mirror["duplicate_of"] is not None and mirror["story"] == stories[0]["id"]
 
 
+def test_copies_arriving_in_the_same_batch_as_their_original_join_it(engine) -> None:
+    """A feed often carries the wire story and its copies together: one insert batch."""
+    title, text = seed("ap-")
+    report = ingest(
+        engine,
+        Ingestor([TopicSettings()]),
+        candidate("https://apnews.com/article/talks-stalled", title, text),
+        candidate("https://mirror.example/ap/1", title, "0 Comments\n" + text),
+        candidate("https://courier.example/peace", *restyled_ap()),
+        candidate("https://nishadil.com/fading-echo", *seed("nishadil")),
+    )
+    assert (report.new_articles, report.duplicates, report.near_duplicates) == (3, 1, 1)
+    with session_scope(engine) as session:
+        stories = {s["title"]: s for s in list_stories(session)}
+        articles = {a["outlet"]: a for a in list_articles(session)}
+    ap = stories[title]
+    assert (ap["articles"], ap["outlets"]) == (3, 3)
+    assert articles["mirror.example"]["duplicate_of"] == articles["apnews.com"]["id"]
+    assert articles["mirror.example"]["status"] == articles["apnews.com"]["status"] == "stalled"
+    assert {articles[o]["story"] for o in ("apnews.com", "mirror.example", "courier.example")} == {
+        ap["id"]
+    }
+    assert stories[seed("nishadil")[0]]["articles"] == 1
+
+
 def test_short_summaries_of_one_event_stay_apart(engine) -> None:
     ingestor = Ingestor([TopicSettings()], DedupSettings())
     report = ingest(

@@ -1,0 +1,70 @@
+"""What can be worked out about a page before it is stored: its fingerprint and status.
+
+Fingerprinting and the rules classifier are pure CPU, like extraction. The crawl runs
+them in the extraction worker, beside trafilatura, so the process that runs the event
+loop only stores. Ingest takes the result only when it was worked out from the title,
+body and settings it would use itself; otherwise it works it out again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crawler.dedup import Deduplicator, Fingerprint
+from crawler.extract import ExtractedPage, extract_article
+from crawler.settings import DedupSettings, TopicSettings
+from crawler.status import Classification, RulesClassifier, rules_for
+from crawler.text import one_line
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """The settings an analysis depends on, as ingest would apply them to one topic."""
+
+    dedup: str
+    """`DedupSettings` as JSON, without the Redis address (a fingerprint does not use it)."""
+    topic: str | None
+    """`TopicSettings` as JSON when the topic is classified by the rules, else None."""
+
+    @classmethod
+    def of(cls, dedup: DedupSettings, topic: TopicSettings | None) -> AnalysisSpec:
+        fingerprinting = dedup.model_copy(update={"redis_url": None})
+        rules = topic is not None and topic.classifier.backend == "rules"
+        return cls(fingerprinting.model_dump_json(), topic.model_dump_json() if rules else None)
+
+
+@dataclass
+class PageAnalysis:
+    title: str
+    body: str
+    spec: AnalysisSpec
+    fingerprint: Fingerprint
+    verdict: Classification | None
+
+
+_TOOLS: dict[AnalysisSpec, tuple[Deduplicator, RulesClassifier | None]] = {}
+
+
+def analyse(spec: AnalysisSpec, title: str, body: str) -> PageAnalysis:
+    """Fingerprint `title` and `body`, and classify them if the spec's topic uses rules."""
+    tools = _TOOLS.get(spec)
+    if tools is None:
+        dedup = Deduplicator(DedupSettings.model_validate_json(spec.dedup))
+        rules = None
+        if spec.topic is not None:
+            rules = rules_for(TopicSettings.model_validate_json(spec.topic))
+        tools = _TOOLS[spec] = (dedup, rules)
+    dedup, rules = tools
+    verdict = rules.classify(title, body) if rules is not None else None
+    return PageAnalysis(title, body, spec, dedup.fingerprint(title, body), verdict)
+
+
+def read_page(
+    html: str, url: str | None, spec: AnalysisSpec | None, title: str
+) -> tuple[ExtractedPage, PageAnalysis | None]:
+    """Extract a page and, given a spec, analyse its text under the title ingest will use
+    (the entry's own title, else the page's): what a crawl's worker runs per page."""
+    page = extract_article(html, url)
+    if spec is None or page.error or not page.text:
+        return page, None
+    return page, analyse(spec, one_line(title or page.title), page.text)
