@@ -16,6 +16,9 @@ from crawler.urls import canonical_or_none
 
 HTML_TYPES = frozenset({"", "text/html", "application/xhtml+xml", "text/plain"})
 KnownURLs = Callable[[list[str]], set[str]]
+MAX_URL_LENGTH = 2083
+"""Longer links are junk, not articles (Scrapy's URLLENGTH_LIMIT; its spider
+middleware is off, see crawler/scrapy_settings.py)."""
 
 
 def describe_failure(failure: Failure) -> str:
@@ -60,6 +63,8 @@ class PeacewatchSpider(scrapy.Spider):
         """URLs neither scheduled in this crawl nor stored before (by canonical URL)."""
         fresh: dict[str, str] = {}
         for url in urls:
+            if len(url) > MAX_URL_LENGTH:
+                continue
             canon = canonical_or_none(url)
             if canon is None:
                 continue  # "http://[" in an href: not a link

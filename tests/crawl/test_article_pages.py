@@ -76,6 +76,18 @@ async def test_failed_pages_keep_their_summary_and_say_why(
         assert candidate.extract_error is not None and reason in candidate.extract_error, path
 
 
+async def test_meta_refresh_pages_lead_to_the_article(
+    site: TestSite, network: NetworkSettings
+) -> None:
+    article = site.articles[0]
+    refresh = f'<html><head><META HTTP-EQUIV="Refresh" CONTENT="0; url={article.path}">'
+    site.add("/go/plain.html", refresh + "</head><body>Moved</body></html>")
+    candidates = [_candidate(site, "/go/plain.html")]
+    await fetch_article_pages(candidates, network)
+    assert candidates[0].text_source == "page", candidates[0].extract_error
+    assert article.paragraphs[0][:40] in (candidates[0].text or "")
+
+
 async def test_feed_dates_are_kept(site: TestSite, network: NetworkSettings) -> None:
     from datetime import UTC, datetime
 
