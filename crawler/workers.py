@@ -26,7 +26,7 @@ _POOL_PID: int | None = None
 def _pool() -> ProcessPoolExecutor:
     global _POOL, _POOL_PID
     if _POOL is None or os.getpid() != _POOL_PID:
-        workers = max(1, (os.cpu_count() or 2) - 1)
+        workers = max(1, os.cpu_count() or 1)
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
         _POOL = ProcessPoolExecutor(workers, mp_context=context)
