@@ -236,6 +236,8 @@ class Ingestor:
         """
         now = as_utc(now) or utcnow()
         report = IngestReport(seen=len(candidates))
+        if not candidates:  # a feed answering 304: nothing to look up
+            return report
         self.refresh_index(session)
         relevant: list[Candidate] = []
         for candidate in candidates:
