@@ -247,16 +247,18 @@ class Deduplicator:
         if not len(fp.shingles):
             return None
         candidates = [i for i in self.candidates(fp) if i in self._stories]
-        known = {i: self._recent[i] for i in candidates if i in self._recent}
-        rest = [i for i in candidates if i not in known]
+        rest = [i for i in candidates if i not in self._recent]
         if rest and signatures is not None:
-            rest = self.plausible(fp, rest, signatures)
+            drop = set(rest) - set(self.plausible(fp, rest, signatures))
+            candidates = [i for i in candidates if i not in drop]
         by_story: dict[int, list[int]] = {}
-        for article_id in rest:
+        for article_id in candidates:
             by_story.setdefault(self._stories[article_id], []).append(article_id)
         ids = sorted({i for members in by_story.values() for i in (min(members), max(members))})
-        if ids:
-            for article_id, (title, body) in lookup(ids).items():
+        known = {i: self._recent[i] for i in ids if i in self._recent}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            for article_id, (title, body) in lookup(missing).items():
                 known[article_id] = shingle_hashes(title, body, self.settings.shingle)
         best, best_j = None, -1.0
         for article_id, theirs in known.items():
