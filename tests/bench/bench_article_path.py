@@ -3,6 +3,8 @@ storage, beside bare `trafilatura.extract` on the same HTML.
 
 Run: python tests/bench/bench_article_path.py [--pages 2000] [--runs 3] [--per-host 16]
 
+The pages are distinct stories (see `pages`), every tenth a syndicated copy of the
+one before, so dedup and classification do their full work on each page.
 A feed lists every page; `peacewatch crawl`'s code path (Crawl with
 `fetch_articles = true`, a fresh SQLite database) fetches, extracts, deduplicates,
 classifies and stores them. The baseline extracts the same HTML strings in a loop with
