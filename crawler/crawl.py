@@ -304,7 +304,12 @@ class Crawl:
 
         began = time.monotonic()
         site = await crawl_site(
-            source, self.network, known_urls=known, since=since, on_page=self._page
+            source,
+            self.network,
+            known_urls=known,
+            since=since,
+            on_page=self._page,
+            analysis=self.ingestor.analysis_spec,
         )
         outcome.pages_seconds = time.monotonic() - began
         if site.error:

@@ -269,6 +269,7 @@ async def crawl_site(
     since: datetime | None,
     on_page: OnPage | None = None,
     time_budget: float = SITE_TIME_BUDGET,
+    analysis: Analysis | None = None,
 ) -> SiteCrawl:
     """Crawl one listing or sitemap source for articles not stored yet.
 
@@ -277,6 +278,8 @@ async def crawl_site(
     """
     spidercls: type[Spider]
     kwargs: dict[str, Any] = {"source": source, "known_urls": known_urls}
+    if analysis is not None:
+        kwargs["analysis"] = analysis(source.topic or DEFAULT_TOPIC_NAME)
     if source.kind == "listing":
         spidercls = ListingSpider
     elif source.kind == "sitemap":

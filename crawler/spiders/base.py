@@ -12,6 +12,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TwistedTimeout
 from twisted.python.failure import Failure
 
+from crawler.analysis import AnalysisSpec
 from crawler.urls import canonical_or_none
 
 HTML_TYPES = frozenset({"", "text/html", "application/xhtml+xml", "text/plain"})
@@ -46,9 +47,11 @@ class PeacewatchSpider(scrapy.Spider):
         *args: Any,
         trusted: Iterable[str] = (),
         known_urls: KnownURLs | None = None,
+        analysis: AnalysisSpec | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.analysis = analysis
         self.trusted_urls: set[str] = set()
         for url in trusted:
             self.trusted_urls |= {url, urljoin(url, "/robots.txt")}
@@ -76,6 +79,10 @@ class PeacewatchSpider(scrapy.Spider):
         return result
 
     def article_request(self, url: str, **hints: Any) -> scrapy.Request:
+        """A request for an article page; `hints` come back with its item. With an
+        analysis spec, the worker also analyses the page under the hinted title."""
+        if self.analysis is not None and "analysis" not in hints:
+            hints["analysis"] = (self.analysis, hints.get("title") or "")
         return scrapy.Request(
             url,
             callback=self.parse_article,
