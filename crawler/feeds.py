@@ -135,7 +135,9 @@ def _entry_link(entry: Any, base: str) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    return link
+    # As parsed: urljoin hands back an absolute link untouched, and urlsplit drops the
+    # control characters and spaces around it ("\x00https://...") that a fetch would not.
+    return parts.geturl()
 
 
 def _entry_summary(entry: Any) -> str:

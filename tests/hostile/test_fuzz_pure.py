@@ -264,3 +264,13 @@ def test_topic_query_of_any_terms_and_text(query, title: str, text: str) -> None
     assert len(hits) == len(query)
     relevant = topic.is_relevant(title, text)
     assert relevant == (topic.relevance(title, text) == 1.0)
+
+
+def test_control_characters_around_a_link_do_not_reach_the_stored_url() -> None:
+    """Found by the full fuzz run: urljoin passes an absolute link through untouched."""
+    body = (
+        b'<?xml version="1.0"?><rss><channel><item><title>Talks in Istanbul</title>'
+        b"<link>\x00https://a.example/1?utm_source=x</link></item></channel></rss>"
+    )
+    candidates, _ = parse_feed(body, url=str(SOURCE.url), source=SOURCE)
+    assert [c.url for c in candidates] == ["https://a.example/1?utm_source=x"]
