@@ -312,6 +312,9 @@ class HttpFetcher:
             raise
         except httpx.DecodingError as exc:
             raise FetchError(f"cannot decode response: {exc}") from None
+        except httpx.InvalidURL as exc:
+            # httpx parses a redirect's Location even when not following it.
+            raise FetchError(f"invalid redirect location: {exc}") from None
         except (httpx.HTTPError, aiohttp.ClientError, OSError) as exc:
             # httpx_aiohttp maps only some aiohttp errors; a malformed response (a bad
             # status line, a broken chunk) arrives as aiohttp's own ClientError.

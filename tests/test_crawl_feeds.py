@@ -139,7 +139,10 @@ def test_feed_formats_encodings_and_failures(http_server, cli, config_path, db_u
     http_server.route("/loop-b.xml", Response(302, headers={"Location": "/loop-a.xml"}))
     http_server.route("/moved.xml", Response(301, headers={"Location": "/rss2-moved.xml"}))
     http_server.route("/rss2-moved.xml", Response(body=rss([e[10]])))
-    for name in ("gzip", "bomb", "external", "malformed", "500", "slow", "huge", "loop-a", "moved"):
+    # Scheme without a host: httpx refuses it while parsing (found by the full fuzz run).
+    http_server.route("/badloc.xml", Response(301, headers={"Location": "http:0"}))
+    names = ("gzip", "bomb", "external", "malformed", "500", "slow", "huge", "loop-a", "moved")
+    for name in (*names, "badloc"):
         sources.append({"name": name, "url": http_server.url(f"/{name}.xml")})
     write_config(
         config_path,
@@ -153,7 +156,16 @@ def test_feed_formats_encodings_and_failures(http_server, cli, config_path, db_u
     report = result.json()
     assert time.monotonic() - started < 30
     errors = {err["source"]: err["error"] for err in report["errors"]}
-    assert set(errors) == {"bomb", "external", "malformed", "500", "slow", "huge", "loop-a"}
+    assert set(errors) == {
+        "bomb",
+        "external",
+        "malformed",
+        "500",
+        "slow",
+        "huge",
+        "loop-a",
+        "badloc",
+    }
     assert "ENTITY" in errors["bomb"] or "DOCTYPE" in errors["bomb"]
     assert "DOCTYPE" in errors["external"] or "ENTITY" in errors["external"]
     assert "malformed" in errors["malformed"]
@@ -161,6 +173,7 @@ def test_feed_formats_encodings_and_failures(http_server, cli, config_path, db_u
     assert "timed out" in errors["slow"]
     assert "size cap" in errors["huge"]
     assert "redirect" in errors["loop-a"]
+    assert "redirect" in errors["badloc"]
 
     per = _by_source(report)
     for name in ("rss2", "atom", "rdf", "entities", "nodates", "cp1251", "latin1", "gzip", "moved"):
