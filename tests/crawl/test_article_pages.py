@@ -168,7 +168,7 @@ async def test_fetched_pages_are_stored_while_a_slow_page_still_downloads(
     from tests.feeds import Entry, rss
 
     slow, *others = site.articles
-    site.delays[slow.path] = STORE_AFTER + 4
+    site.delays[slow.path] = STORE_AFTER + 6
     entries = [Entry(a.title, site.url(a.path), "Feed summary.") for a in site.articles]
     site.add("/talks.xml", rss(entries).decode(), "application/rss+xml")
     engine = open_database(f"sqlite:///{tmp_path}/t.db")
@@ -182,12 +182,12 @@ async def test_fetched_pages_are_stored_while_a_slow_page_still_downloads(
             return session.exec(select(func.count(Article.id))).scalar_one()  # type: ignore[call-overload]
 
     crawl = asyncio.ensure_future(Crawl(engine, Ingestor([topic]), network).run([source]))
-    seen_before_end = 0
-    while not crawl.done():
-        seen_before_end = max(seen_before_end, stored())
-        await asyncio.sleep(0.2)
-    report = await crawl
+    loop = asyncio.get_running_loop()
+    waited_until = loop.time() + STORE_AFTER + 4  # the slow page takes 2 s longer
+    while stored() < len(others) and loop.time() < waited_until:
+        await asyncio.sleep(0.1)
 
-    assert seen_before_end == len(others)
+    assert stored() == len(others) and not crawl.done()
+    report = await crawl
     assert report.new_articles == stored() == len(site.articles)
     assert not report.errors
