@@ -5,6 +5,7 @@ restart after SIGKILL loses and repeats nothing."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -85,6 +86,13 @@ def test_new_item_is_stored_within_interval_and_sigterm_exits_zero(tmp_path, far
     status, body = _get(daemon.url + "/healthz")
     assert status == 200, body
     assert json.loads(body)["status"] == "ok"
+    # Both sources poll every INTERVAL, but not in step: the new item may come in before
+    # paper's second poll has.
+    paper_polls = re.compile(r'"event": "poll".*"source": "paper"')
+    deadline = time.monotonic() + INTERVAL * 2 + 5
+    while sum(map(bool, map(paper_polls.search, list(daemon.lines)))) < 2:
+        assert time.monotonic() < deadline, daemon.output()
+        time.sleep(0.1)
     status, body = _get(daemon.url + "/metrics")
     assert status == 200
     families = {f.name: f for f in text_string_to_metric_families(body.decode())}
