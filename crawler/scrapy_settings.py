@@ -35,7 +35,8 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
 
 EXTRACT_CONCURRENCY = 8
-"""Pages extracted at once (in threads, so the shared event loop keeps serving)."""
+"""Pages in the item pipeline at once, per response batch: each waits on a worker
+process (crawler.workers), so the shared event loop keeps serving."""
 
 
 UNUSED_DOWNLOADER_MIDDLEWARES = (

@@ -1,8 +1,10 @@
 """Worker processes for CPU-bound parsing: feeds and article pages.
 
 feedparser and trafilatura are pure CPU. In threads they compete with the event loop
-for the GIL; in processes they run on the other cores while the loop keeps fetching
-(tests/bench/bench_feeds.py, bench_article_path.py). `forkserver` because the loop's
+for the GIL; in processes they run beside the loop while it keeps fetching
+(tests/bench/bench_feeds.py, bench_article_path.py). One worker per core, not one
+fewer: the loop's process idles between responses, and on two cores a single worker
+was the article path's bottleneck (13.1 s against 10.3 s). `forkserver` because the loop's
 process has threads that `fork` must not copy. If the pool breaks (a worker killed),
 work runs in a thread and the pool is rebuilt on next use.
 """
