@@ -6,6 +6,7 @@ real sockets, real headers and real timeouts without touching the internet.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import threading
 import time
@@ -32,6 +33,19 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes = b""
+
+
+async def read_request_head(reader: asyncio.StreamReader) -> tuple[str, dict[str, str]]:
+    """The next request's path (without its query) and lower-cased headers, for the
+    asyncio servers of the benchmarks and the soak, which answer by hand."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    path = lines[0].split(" ")[1].split("?")[0]
+    headers = {
+        k.strip().lower(): v.strip()
+        for k, _, v in (line.partition(":") for line in lines[1:] if line)
+    }
+    return path, headers
 
 
 class ThreadingServer(ThreadingHTTPServer):

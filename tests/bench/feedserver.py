@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
+from tests.servers import read_request_head
+
 WORDS = (
     "government minister said officials week talks city people report year police court "
     "market economy energy prices election vote climate school health hospital storm "
@@ -72,13 +74,7 @@ async def _serve(sock: socket.socket, feeds: dict[str, bytes], compress: bool) -
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                path = lines[0].split(" ")[1].split("?")[0]
-                headers = {
-                    k.strip().lower(): v.strip()
-                    for k, _, v in (line.partition(":") for line in lines[1:] if line)
-                }
+                path, headers = await read_request_head(reader)
                 body = bodies.get(path)
                 if body is None:
                     writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")

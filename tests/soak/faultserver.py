@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from tests.servers import read_request_head
 from tests.soak.news import Item, Plan, rss_document
 
 GARBAGE_HTML = (
@@ -84,13 +85,7 @@ class FeedSite:
         self.writers.add(writer)
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                path = lines[0].split(" ")[1].split("?")[0]
-                headers = {
-                    k.strip().lower(): v.strip()
-                    for k, _, v in (line.partition(":") for line in lines[1:] if line)
-                }
+                path, headers = await read_request_head(reader)
                 if not await self.respond(path, headers, writer):
                     break
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
