@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,7 +245,10 @@ class Crawl:
             return candidates
         with session_scope(self.engine) as session:
             known = self.ingestor.known_urls(session, [c.url for c in candidates])
-        fresh = [c for c in candidates if canonical_or_none(c.url) not in known]
+        stored: list[Candidate] = []
+        fresh: list[Candidate] = []
+        for candidate in candidates:
+            (stored if canonical_or_none(candidate.url) in known else fresh).append(candidate)
         if not fresh:
             return candidates
         ready: list[Candidate] = []
@@ -283,8 +286,7 @@ class Crawl:
                 fetch.cancel()
                 with contextlib.suppress(BaseException):
                     await fetch
-        fresh_ids = {id(c) for c in fresh}
-        return [c for c in candidates if id(c) not in fresh_ids] + ready
+        return stored + ready
 
     def _page(self) -> None:
         self.report.pages += 1
@@ -317,64 +319,58 @@ class Crawl:
         if site.candidates or not site.error:
             self._store(outcome, site.candidates, None)
 
-    def _ingest(
-        self, session: Session, outcome: SourceOutcome, candidates: list[Candidate]
-    ) -> IngestReport:
-        ingest = self.ingestor.ingest(session, candidates, now=utcnow())
-        outcome.entries += ingest.seen
-        outcome.new_articles += ingest.new_articles
-        outcome.duplicates += ingest.duplicates
-        outcome.near_duplicates += ingest.near_duplicates
-        outcome.article_ids += ingest.article_ids
-        return ingest
-
-    def _store_batch(self, outcome: SourceOutcome, candidates: list[Candidate]) -> None:
-        """Store fetched pages in a transaction of their own while the rest download."""
+    @contextlib.contextmanager
+    def _ingesting(self, outcome: SourceOutcome, candidates: list[Candidate]) -> Iterator[Session]:
+        """Ingest in a transaction of its own, counted in `outcome`; the body adds to the
+        transaction. On rollback the index forgets the batch; on commit the report
+        counts it."""
         ingest: IngestReport | None = None
         try:
             with session_scope(self.engine) as session:
-                ingest = self._ingest(session, outcome, candidates)
+                ingest = self.ingestor.ingest(session, candidates, now=utcnow())
+                outcome.entries += ingest.seen
+                outcome.new_articles += ingest.new_articles
+                outcome.duplicates += ingest.duplicates
+                outcome.near_duplicates += ingest.near_duplicates
+                outcome.article_ids += ingest.article_ids
+                yield session
         except BaseException:
             if ingest is not None:
                 self.ingestor.forget(ingest)
             raise
         self.report.add(outcome.source, ingest)
 
+    def _store_batch(self, outcome: SourceOutcome, candidates: list[Candidate]) -> None:
+        """Store fetched pages in a transaction of their own while the rest download."""
+        with self._ingesting(outcome, candidates):
+            pass
+
     def _store(
         self, outcome: SourceOutcome, candidates: list[Candidate], poll: FeedPoll | None
     ) -> None:
         """The source's last articles and its new state (ETag, health), in one transaction."""
-        name = outcome.source
         now = utcnow()
-        ingest: IngestReport | None = None
-        try:
-            with session_scope(self.engine) as session:
-                ingest = self._ingest(session, outcome, candidates)
-                row = _row(session, name)
-                if poll is None:
-                    row.last_crawl_at = now
-                    etag, last_modified, final_url = row.etag, row.last_modified, None
-                else:
-                    etag, last_modified, final_url = poll.etag, poll.last_modified, poll.final_url
-                if outcome.error is None:
-                    record_success(
-                        row,
-                        now,
-                        new_articles=outcome.new_articles,
-                        etag=etag,
-                        last_modified=last_modified,
-                        final_url=final_url,
-                    )
-                elif outcome.new_articles:
-                    row.last_new_at = now
-                outcome.seconds = time.monotonic() - outcome.started
-                if self.finish is not None and outcome.error is None:
-                    self.finish(session, row, outcome)
-        except BaseException:
-            if ingest is not None:
-                self.ingestor.forget(ingest)
-            raise
-        self.report.add(name, ingest)
+        with self._ingesting(outcome, candidates) as session:
+            row = _row(session, outcome.source)
+            if poll is None:
+                row.last_crawl_at = now
+                etag, last_modified, final_url = row.etag, row.last_modified, None
+            else:
+                etag, last_modified, final_url = poll.etag, poll.last_modified, poll.final_url
+            if outcome.error is None:
+                record_success(
+                    row,
+                    now,
+                    new_articles=outcome.new_articles,
+                    etag=etag,
+                    last_modified=last_modified,
+                    final_url=final_url,
+                )
+            elif outcome.new_articles:
+                row.last_new_at = now
+            outcome.seconds = time.monotonic() - outcome.started
+            if self.finish is not None and outcome.error is None:
+                self.finish(session, row, outcome)
 
 
 def _row(session: Any, name: str) -> Source:
