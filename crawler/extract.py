@@ -173,7 +173,7 @@ def extract_article(html: str, url: str | None = None) -> ExtractedPage:
             data = _extract(html, url, fast=False)
     except Exception as exc:  # trafilatura on hostile markup: a page error, not a crash
         return ExtractedPage(source=url, title="", text="", error=f"unreadable page: {exc}")
-    doc, data = data, data or {}
+    found, data = data is not None, data or {}
     text = strip_boilerplate_lines(data.get("text") or "")
     page = ExtractedPage(
         source=url,
@@ -183,7 +183,7 @@ def extract_article(html: str, url: str | None = None) -> ExtractedPage:
         author=data.get("author") or None,
         language=data.get("language") or _page_language(html),
     )
-    if doc is None:
+    if not found:
         page.text, page.error = "", "no article text found"
         return page
     problem = page_problem(text, page.title)

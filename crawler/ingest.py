@@ -131,6 +131,11 @@ class _Row:
     original: _Original | None = None
     id: int | None = None
 
+    @property
+    def copies_row(self) -> _Row | None:
+        """The row of this batch it is an exact copy of (inserted first, for its id)."""
+        return self.original.row if self.original is not None else None
+
 
 class _Batch:
     """The batch's decisions, with an index of its own so copies within it are found."""
@@ -363,13 +368,13 @@ class Ingestor:
         if batch.stories:
             ids = _insert(session, Story, batch.stories)
             story_ids = {-(k + 1): story_id for k, story_id in enumerate(ids)}
-        firsts = [r for r in batch.rows if r.original is None or r.original.row is None]
-        copies = [r for r in batch.rows if r.original is not None and r.original.row is not None]
+        firsts = [r for r in batch.rows if r.copies_row is None]
+        copies = [r for r in batch.rows if r.copies_row is not None]
         for group in (firsts, copies):
             for row in group:
                 row.values["story_id"] = story_ids.get(row.story, row.story)
-                if row.original is not None and row.original.row is not None:
-                    row.values["duplicate_of"] = row.original.row.id
+                if row.copies_row is not None:
+                    row.values["duplicate_of"] = row.copies_row.id
             if group:
                 for row, article_id in zip(
                     group, _insert(session, Article, [r.values for r in group]), strict=True
