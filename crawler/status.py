@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crawler.lexicon import NEUTRAL, STATUSES, Cue, Lexicon, load_lexicon
+from crawler.lexicon import NEUTRAL, STATUSES, Cue, Lexicon, StartFinder, load_lexicon
 from crawler.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -145,10 +145,11 @@ class RulesClassifier:
         context_regex = lex.marker_regex["context"]
         for index, (raw, position_weight) in enumerate(sentences):
             sentence = _normalise(raw)
-            matches = self._cues(sentence)
+            lowered = lex.cue_start.lowered(sentence)
+            matches = self._cues(sentence, lowered)
             topic: list[int] = []
             other: list[int] = []
-            for marker in context_regex.finditer(sentence):
+            for marker in _scan(context_regex, lex.context_start, sentence, lowered):
                 (topic if marker.lastgroup == "topic" else other).append(marker.start())
             carried = context
             if topic or other:
@@ -186,15 +187,23 @@ class RulesClassifier:
                 )
         return out
 
-    def _cues(self, sentence: str) -> list[tuple[Cue, int, int]]:
-        """Non-overlapping cues, left to right; where several start together, the longest."""
+    def _cues(self, sentence: str, lowered: str | None) -> list[tuple[Cue, int, int]]:
+        """Non-overlapping cues, left to right; where several start together, the longest.
+
+        `lowered` is the sentence as `lex.cue_start.lowered` gives it: where it is
+        not None, only the places the start finder points at are read.
+        """
         lex = self.lexicon
+        if lowered is None:
+            finder, text = lex.cue_regex, sentence
+        else:
+            finder, text = lex.cue_start.scanner(lowered), lowered
         out: list[tuple[Cue, int, int]] = []
         pos = 0
-        while (found := lex.cue_regex.search(sentence, pos)) is not None:
+        while (found := finder.search(text, pos)) is not None:
             start = found.start()
-            at_char = lex.cue_at.get(sentence[start].lower()) or lex.cue_at[""]
-            at = at_char.match(sentence, start)
+            beginning = None if lowered is None else found.group()
+            at = lex.cue_reader(beginning).match(sentence, start)
             assert at is not None
             best: tuple[Cue, int] | None = None
             for name, value in at.groupdict().items():
@@ -207,7 +216,7 @@ class RulesClassifier:
                     best[0].weight,
                 ):
                     best = (cue, end)
-            if best is None:  # pragma: no cover - cue_regex and cue_at agree
+            if best is None:  # a start the finder saw that no cue completes
                 pos = start + 1
                 continue
             out.append((best[0], start, best[1]))
@@ -216,9 +225,10 @@ class RulesClassifier:
 
     def cue_spans(self, sentence: str) -> list[tuple[int, int, str]]:
         """Where the lexicon's cues sit in `sentence`, for highlighting evidence."""
+        normal = _normalise(sentence)
         return [
             (start, end, cue.status)
-            for cue, start, end in self._cues(_normalise(sentence))
+            for cue, start, end in self._cues(normal, self.lexicon.cue_start.lowered(normal))
             if cue.status != NEUTRAL
         ]
 
@@ -300,6 +310,22 @@ class RulesClassifier:
         order = sorted(per_sentence, key=lambda i: (-per_sentence[i], i))
         evidence = [sentences[i][0] for i in order[: self._evidence_max]]
         return Classification(best, round(min(1.0, max(0.0, confidence)), 3), evidence)
+
+
+def _scan(
+    regex: re.Pattern[str], finder: StartFinder, text: str, lowered: str | None
+) -> Iterator[re.Match[str]]:
+    """`regex.finditer(text)`, reading only where `finder` sees a possible start in
+    `lowered` (the text as `finder.lowered` gives it; None: read everywhere)."""
+    if lowered is None:
+        yield from regex.finditer(text)
+        return
+    pos, scanner = 0, finder.scanner(lowered)
+    while (found := scanner.search(lowered, pos)) is not None:
+        match = regex.match(text, found.start())
+        if match is not None:
+            yield match
+        pos = max(match.end() if match else 0, found.start() + 1)
 
 
 def _nearest(positions: list[int], start: int, end: int) -> int:

@@ -141,6 +141,35 @@ def test_user_lexicon_adds_and_removes_cues(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "title",
+    [
+        "Ukraine peace talks stalled",
+        "UKRAINE PEACE TALKS STALLED",
+        "Ukraine peace talks \u017ftalled",  # long s: the same letter to the regex engine
+        "\u0130stanbul: Ukraine peace talks stalled",  # lower-cases to two characters
+        "Ukraine peace talks stalled \u2014 \u201cno deal\u201d, says Kyiv",
+    ],
+)
+def test_cues_are_found_however_the_text_is_cased(title: str) -> None:
+    verdict = classify(title, "")
+    assert verdict.status == "stalled"
+    assert verdict.evidence == [title]
+
+
+def test_user_cues_without_a_literal_beginning_are_found(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        "[cues.stalled]\n'\\w+ (?:froze|frozen)' = 3.0\n"
+        "[cues.progress]\n'[\\w-]+-step roadmap' = 3.0\n",
+        encoding="utf-8",
+    )
+    rules = make_classifier(TopicSettings.model_validate({"classifier": {"lexicon": str(mine)}}))
+    assert rules("Ukraine negotiations froze in Geneva", "").status == "stalled"
+    assert rules("Ukraine and Russia agree a five-step roadmap", "").status == "progress"
+    assert rules("Ukraine and Russia agree a roadmap", "").status != "progress"
+
+
+@pytest.mark.parametrize(
     ("content", "message"),
     [
         ("[cues.stalled]\n'(unclosed' = 1.0\n", "invalid regular expression"),
