@@ -1,7 +1,8 @@
 """Main text and metadata of an article page, read with trafilatura.
 
-Trafilatura finds the body; htmldate fills in the date when trafilatura's metadata
-pass finds none. What comes out is then judged: a cookie wall, a paywall stub, a
+Trafilatura finds the body, and its metadata steps the title, author and date (the
+date by htmldate, again with the fetched URL when the page names another and the
+first try finds none). What comes out is then judged: a cookie wall, a paywall stub, a
 consent or error page, or a scrap too short to be an article is reported in
 `ExtractedPage.error` with empty text, because stored as an article it would look like
 every other such page to dedup and mislead the classifier.
@@ -18,14 +19,23 @@ page's worth, which is where the fallbacks earn their cost.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import htmldate
-import lxml.html
 import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_title,
+    extract_url,
+)
+from trafilatura.utils import load_html
 
 DATE_PARAMS: dict[str, Any] = {
     "original_date": True,
@@ -140,27 +150,50 @@ def _page_language(html: str) -> str | None:
     return match.group(1).replace("_", "-").lower() if match else None
 
 
-def _htmldate(html: str, url: str | None) -> str | None:
-    try:
-        tree = lxml.html.fromstring(html)
-        return htmldate.find_date(tree, url=url, **DATE_PARAMS)
-    except Exception:
-        return None
+def _metadata(tree: HtmlElement, url: str | None) -> dict[str, Any]:
+    """Title, author, date and language as trafilatura's metadata pass finds them.
+
+    The pass also reads categories, tags, licence and site name, which we do not
+    keep: more than half its time (0.5 of 0.9 ms a page here). This runs its own
+    steps for the fields we keep, in its order.
+    """
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:  # trafilatura's rule for meta bylines
+        meta.author = None
+    with contextlib.suppress(Exception):  # trafilatura's JSON-LD reader on malformed data
+        meta = extract_meta_json(tree, meta)
+    meta.title = meta.title or extract_title(tree)
+    meta.author = meta.author or extract_author(tree)
+    page_url = meta.url or extract_url(tree, url)
+    meta.date = htmldate.find_date(tree, url=page_url, **DATE_PARAMS)
+    if meta.date is None and page_url != url:
+        meta.date = htmldate.find_date(tree, url=url, **DATE_PARAMS)
+    meta.clean_and_trim()
+    return {
+        "title": meta.title,
+        "author": meta.author,
+        "date": meta.date,
+        "language": meta.language,
+    }
 
 
-def _extract(html: str, url: str | None, *, fast: bool) -> dict[str, Any] | None:
+def _extract(tree: HtmlElement, url: str | None, *, fast: bool) -> str | None:
     doc = trafilatura.bare_extraction(
-        html,
-        url=url,
-        fast=fast,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        date_extraction_params=DATE_PARAMS,
+        tree, url=url, fast=fast, include_comments=False, include_tables=False
     )
-    if doc is None:
-        return None
-    return doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    return None if doc is None else doc.text or ""
+
+
+def _read(html: str, url: str | None) -> tuple[dict[str, Any], str | None]:
+    """(metadata, main text or None where trafilatura finds none)."""
+    tree = load_html(html)
+    if tree is None:
+        return {}, None
+    data = _metadata(tree, url)
+    text = _extract(tree, url, fast=True)
+    if text is None or _words(text) < SHORT_PAGE_WORDS:
+        text = _extract(tree, url, fast=False)
+    return data, text
 
 
 def extract_article(html: str, url: str | None = None) -> ExtractedPage:
@@ -168,22 +201,19 @@ def extract_article(html: str, url: str | None = None) -> ExtractedPage:
     if not html or not html.strip():
         return ExtractedPage(source=url, title="", text="", error="empty page")
     try:
-        data = _extract(html, url, fast=True)
-        if data is None or _words(data.get("text") or "") < SHORT_PAGE_WORDS:
-            data = _extract(html, url, fast=False)
+        data, found = _read(html, url)
     except Exception as exc:  # trafilatura on hostile markup: a page error, not a crash
         return ExtractedPage(source=url, title="", text="", error=f"unreadable page: {exc}")
-    found, data = data is not None, data or {}
-    text = strip_boilerplate_lines(data.get("text") or "")
+    text = strip_boilerplate_lines(found or "")
     page = ExtractedPage(
         source=url,
         title=(data.get("title") or "").strip(),
         text=text,
-        published=data.get("date") or _htmldate(html, url),
+        published=data.get("date"),
         author=data.get("author") or None,
-        language=data.get("language") or _page_language(html),
+        language=data.get("lang") or _page_language(html),
     )
-    if not found:
+    if found is None:
         page.text, page.error = "", "no article text found"
         return page
     problem = page_problem(text, page.title)
