@@ -70,6 +70,9 @@ _ABBREVIATIONS = frozenset(
 # then something that can start a sentence.
 _BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
 _LAST_WORD = re.compile(r"([\w.]+)[.!?…]*[\"'”’)\]]*$")
+_WORD_REACH = 64
+"""How far back from a full stop `_LAST_WORD` looks: searching the whole sentence so far
+made splitting quadratic in sentence length, and no abbreviation is this long."""
 _PARAGRAPH = re.compile(r"[^\n]+")
 
 
@@ -92,7 +95,7 @@ def split_sentences(text: str) -> list[Sentence]:
         line = para.group()
         start = 0
         for match in _BOUNDARY.finditer(line):
-            if _is_abbreviation(line[start : match.start() + 1]):
+            if _is_abbreviation(line, max(start, match.start() - _WORD_REACH), match.start() + 1):
                 continue
             _append(out, line, base, start, match.start() + len(match.group().rstrip()))
             start = match.end()
@@ -100,11 +103,11 @@ def split_sentences(text: str) -> list[Sentence]:
     return out
 
 
-def _is_abbreviation(chunk: str) -> bool:
-    """Whether the full stop ending `chunk` closes an abbreviation or an initial."""
-    if not chunk.endswith("."):
+def _is_abbreviation(line: str, start: int, end: int) -> bool:
+    """Whether the full stop ending `line[start:end]` closes an abbreviation or an initial."""
+    if line[end - 1] != ".":
         return False
-    match = _LAST_WORD.search(chunk)
+    match = _LAST_WORD.search(line, start, end)
     if match is None:
         return False
     word = match.group(1).rstrip(".").lower()
