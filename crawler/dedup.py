@@ -30,7 +30,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from crawler.boilerplate import strip_boilerplate, strip_boilerplate_words
-from crawler.lsh import BandIndex
+from crawler.lsh import BandIndex, signature_keys
 from crawler.settings import DedupSettings
 
 SCHEME = "affine32"
@@ -121,10 +121,27 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard of two shingle sets (sorted, unique arrays, as `_shingles` makes them)."""
     if not len(a) and not len(b):
         return 1.0
-    inter = len(np.intersect1d(a, b, assume_unique=True))
+    inter = _overlaps(a, [b])[0] if len(a) else 0
     return inter / (len(a) + len(b) - inter)
+
+
+def _overlaps(a: np.ndarray, others: Sequence[np.ndarray]) -> list[int]:
+    """|a ∩ b| for each b of `others`: a non-empty and sorted, each b without repeats.
+
+    One binary search of all their values in `a` at once: `np.intersect1d` per pair
+    concatenated and sorted both arrays, a dozen times per stored article.
+    """
+    values = np.concatenate(others) if len(others) > 1 else others[0]
+    if not len(values):
+        return [0] * len(others)
+    at = np.searchsorted(a, values)
+    np.minimum(at, len(a) - 1, out=at)
+    hits = np.concatenate(([0], np.cumsum(a[at] == values)))
+    ends = np.cumsum([len(b) for b in others])
+    return (hits[ends] - hits[ends - [len(b) for b in others]]).tolist()
 
 
 @dataclass(frozen=True)
@@ -132,6 +149,7 @@ class Fingerprint:
     content_hash: str
     signature: bytes
     shingles: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint32), compare=False)
+    """Sorted and unique, which `jaccard` relies on."""
 
 
 # The LSH is a finder for the exact check, so it is tuned for recall: a pair at the
@@ -176,7 +194,7 @@ class Deduplicator:
     def __init__(self, settings: DedupSettings | None = None) -> None:
         self.settings = settings or DedupSettings()
         self._proto = _proto(self.settings.num_perm)
-        bands, rows = lsh_params(self.settings.threshold, self.settings.num_perm)
+        bands, rows = self._params = lsh_params(self.settings.threshold, self.settings.num_perm)
         # In memory, buckets are sorted arrays (crawler.lsh); shared, datasketch's Redis.
         self._index: BandIndex | None = None
         self._lsh: MinHashLSH | None = None
@@ -242,9 +260,17 @@ class Deduplicator:
             return max(s.threshold, s.short_threshold)
         return s.threshold
 
-    def candidates(self, fp: Fingerprint) -> list[int]:
+    def band_keys(self, signature: bytes) -> np.ndarray:
+        """The in-memory index's band keys of a signature: cut once, an article is looked
+        up and added in the batch's own index and in this one (`local()` shares them)."""
+        return signature_keys(self._values(signature), *self._params)
+
+    def candidates(self, fp: Fingerprint, keys: np.ndarray | None = None) -> list[int]:
+        """Ids the LSH proposes; `keys`, if given, are `band_keys(fp.signature)`."""
         if self._index is not None:
-            return sorted(self._index.query(self._values(fp.signature)))
+            if keys is None:
+                keys = self._index.keys(self._values(fp.signature))
+            return sorted(self._index.query_keys(keys))
         assert self._lsh is not None
         return [int(i) for i in self._lsh.query(self._from_signature(fp.signature))]
 
@@ -261,17 +287,21 @@ class Deduplicator:
         cutoff = t - ESTIMATE_MARGIN_SE * (t * (1 - t) / n) ** 0.5
         mine = self._values(fp.signature)
         stored = signatures(ids)
-        keep = []
-        for article_id in ids:
-            theirs = stored.get(article_id)
-            if theirs is None or len(theirs) != len(fp.signature):
-                keep.append(article_id)  # nothing to estimate from: check exactly
-            elif np.count_nonzero(np.frombuffer(theirs, dtype=_DTYPE) == mine) >= cutoff * n:
-                keep.append(article_id)
-        return keep
+        size = len(fp.signature)
+        sized = [i for i in ids if len(stored.get(i) or b"") == size]
+        if not sized:
+            return ids  # nothing to estimate from: check exactly
+        theirs = np.frombuffer(b"".join(stored[i] for i in sized), dtype=_DTYPE)
+        agree = np.count_nonzero(theirs.reshape(len(sized), -1) == mine, axis=1).tolist()
+        far = {i for i, k in zip(sized, agree, strict=True) if not k >= cutoff * n}
+        return [i for i in ids if i not in far] if far else ids
 
     def find_story(
-        self, fp: Fingerprint, lookup: Lookup, signatures: SignatureLookup | None = None
+        self,
+        fp: Fingerprint,
+        lookup: Lookup,
+        signatures: SignatureLookup | None = None,
+        keys: np.ndarray | None = None,
     ) -> int | None:
         """The story of the most similar stored copy, or None when nothing passes.
 
@@ -283,31 +313,49 @@ class Deduplicator:
         """
         if not len(fp.shingles):
             return None
-        candidates = [i for i in self.candidates(fp) if i in self._stories]
-        rest = [i for i in candidates if i not in self._recent]
+        stories, recent = self._stories, self._recent
+        candidates = [i for i in self.candidates(fp, keys) if i in stories]
+        if not candidates:
+            return None
+        rest = [i for i in candidates if i not in recent]
         if rest and signatures is not None:
             drop = set(rest) - set(self.plausible(fp, rest, signatures))
             candidates = [i for i in candidates if i not in drop]
-        by_story: dict[int, list[int]] = {}
-        for article_id in candidates:
-            by_story.setdefault(self._stories[article_id], []).append(article_id)
-        ids = sorted({i for members in by_story.values() for i in (min(members), max(members))})
-        known = {i: self._recent[i] for i in ids if i in self._recent}
+        # In id order, a story's first and latest copy are its first and last candidate.
+        first: dict[int, int] = {}
+        last: dict[int, int] = {}
+        for article_id in sorted(candidates):
+            story = stories[article_id]
+            first.setdefault(story, article_id)
+            last[story] = article_id
+        ids = sorted({*first.values(), *last.values()})
+        known = {i: recent[i] for i in ids if i in recent}
         missing = [i for i in ids if i not in known]
         if missing:
             for article_id, (title, body) in lookup(missing).items():
                 known[article_id] = shingle_hashes(title, body, self.settings.shingle)
+        if not known:
+            return None
+        mine = fp.shingles
         best, best_j = None, -1.0
-        for article_id, theirs in known.items():
-            j = jaccard(fp.shingles, theirs)
-            if j >= self.required(fp.shingles, theirs) and j > best_j:
+        overlaps = _overlaps(mine, list(known.values()))
+        for (article_id, theirs), inter in zip(known.items(), overlaps, strict=True):
+            j = inter / (len(mine) + len(theirs) - inter)
+            if j >= self.required(mine, theirs) and j > best_j:
                 best, best_j = article_id, j
-        return self._stories[best] if best is not None else None
+        return stories[best] if best is not None else None
 
     def add(
-        self, article_id: int, story_id: int, signature: bytes, shingles: np.ndarray | None = None
+        self,
+        article_id: int,
+        story_id: int,
+        signature: bytes,
+        shingles: np.ndarray | None = None,
+        keys: np.ndarray | None = None,
     ) -> None:
-        """Index an article; given its shingles, keep them while it is among the latest."""
+        """Index an article; given its shingles, keep them while it is among the latest.
+
+        `keys`, if given, are `band_keys(signature)`."""
         if shingles is not None and len(shingles):
             self._recent[article_id] = shingles
             if len(self._recent) > RECENT_SHINGLES:
@@ -315,7 +363,9 @@ class Deduplicator:
         if article_id in self._stories:
             return
         if self._index is not None:
-            self._index.insert(article_id, self._values(signature))
+            if keys is None:
+                keys = self._index.keys(self._values(signature))
+            self._index.insert_keys(article_id, keys)
         else:
             assert self._lsh is not None
             if article_id not in self._lsh:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+import numpy as np
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, SQLModel
 
@@ -126,6 +127,8 @@ class _Row:
     fp: Fingerprint
     body: str
     values: dict[str, Any]
+    keys: np.ndarray
+    """The fingerprint's LSH band keys: cut once for both indexes' lookups and inserts."""
     story: int = 0
     """A stored story's id, or a story new in this batch as -1, -2, ..."""
     original: _Original | None = None
@@ -145,11 +148,12 @@ class _Batch:
         self.rows: list[_Row] = []
         self.stories: list[dict[str, Any]] = []
 
-    def find_story(self, fp: Fingerprint) -> int | None:
+    def find_story(self, fp: Fingerprint, keys: np.ndarray) -> int | None:
         return self.index.find_story(
             fp,
             lambda ids: {i: (self.rows[i].values["title"], self.rows[i].body) for i in ids},
             lambda ids: {i: self.rows[i].fp.signature for i in ids},
+            keys,
         )
 
     def new_story(self, topic: str, first_seen: datetime, now: datetime) -> int:
@@ -165,7 +169,7 @@ class _Batch:
         return -len(self.stories)
 
     def add(self, row: _Row) -> None:
-        self.index.add(len(self.rows), row.story, row.fp.signature, row.fp.shingles)
+        self.index.add(len(self.rows), row.story, row.fp.signature, row.fp.shingles, row.keys)
         self.rows.append(row)
 
 
@@ -334,6 +338,8 @@ class Ingestor:
                 "relevance": 1.0,
                 "duplicate_of": None,
             },
+            # The batch's index is in memory with the same settings as the global one.
+            keys=batch.index.band_keys(fp.signature),
         )
         original = originals.get(fp.content_hash)
         if original is not None:
@@ -347,9 +353,10 @@ class Ingestor:
                 fp,
                 lambda ids: stored_texts(session, ids),
                 lambda ids: stored_signatures(session, ids),
+                row.keys,
             )
             if story is None:
-                story = batch.find_story(fp)
+                story = batch.find_story(fp, row.keys)
             if story is None:
                 story = batch.new_story(candidate.topic, row.values["published"], now)
             else:
@@ -384,7 +391,9 @@ class Ingestor:
             assert row.id is not None
             report.article_ids.append(row.id)
             report.story_ids.add(row.values["story_id"])
-            self.dedup.add(row.id, row.values["story_id"], row.fp.signature, row.fp.shingles)
+            self.dedup.add(
+                row.id, row.values["story_id"], row.fp.signature, row.fp.shingles, row.keys
+            )
             self._loaded_upto = max(self._loaded_upto, row.id)
 
     def _update_stories(self, session: Session, story_ids: set[int], now: datetime) -> None:

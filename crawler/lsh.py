@@ -14,6 +14,7 @@ storage is used when the index is shared between workers.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 
 import numpy as np
 
@@ -36,6 +37,38 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
+def signature_keys(signature: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """`band_keys` of one signature, shape (bands,): what an insert or a query cuts.
+
+    The same arithmetic on 1-d arrays, in place: it runs for every stored article.
+    """
+    cut = signature[: bands * rows].astype(np.uint64).reshape(bands, rows)
+    with np.errstate(over="ignore"):
+        keys = _salts(bands).copy()
+        shifted = np.empty_like(keys)
+        for r in range(rows):
+            keys ^= cut[:, r]
+            keys *= _ROW_MULT
+            np.right_shift(keys, np.uint64(31), out=shifted)
+            keys ^= shifted
+        np.right_shift(keys, np.uint64(29), out=shifted)
+        keys ^= shifted
+        keys *= _FINAL_MULT
+    return keys
+
+
+_SALTS: dict[int, np.ndarray] = {}
+
+
+def _salts(bands: int) -> np.ndarray:
+    salts = _SALTS.get(bands)
+    if salts is None:
+        with np.errstate(over="ignore"):
+            salts = (np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _BAND_SALT
+        _SALTS[bands] = salts
+    return salts
+
+
 class BandIndex:
     """Article ids by band key; ids that share any band key are candidates."""
 
@@ -52,12 +85,20 @@ class BandIndex:
         return self._count
 
     def keys(self, signature: np.ndarray) -> np.ndarray:
-        return band_keys(signature.reshape(1, -1), self.bands, self.rows)[0]
+        return signature_keys(signature, self.bands, self.rows)
 
     def insert(self, article_id: int, signature: np.ndarray) -> None:
-        keys = self.keys(signature)
+        self.insert_keys(article_id, self.keys(signature))
+
+    def insert_keys(self, article_id: int, keys: np.ndarray) -> None:
+        """Index an article by its band keys (`keys`), cut once by a caller that also queries."""
+        buffer = self._buffer
         for key in keys.tolist():
-            self._buffer.setdefault(key, []).append(article_id)
+            owners = buffer.get(key)
+            if owners is None:
+                buffer[key] = [article_id]
+            else:
+                owners.append(article_id)
         self._buffered.append((article_id, keys))
         self._removed.discard(article_id)
         self._count += 1
@@ -75,15 +116,18 @@ class BandIndex:
         self._count += len(ids)
 
     def query(self, signature: np.ndarray) -> set[int]:
-        keys = self.keys(signature)
-        found: set[int] = set()
-        for key in keys.tolist():
-            found.update(self._buffer.get(key, ()))
+        return self.query_keys(self.keys(signature))
+
+    def query_keys(self, keys: np.ndarray) -> set[int]:
+        """Ids sharing any of these band keys (`keys` of a signature)."""
+        found = set(chain.from_iterable(filter(None, map(self._buffer.get, keys.tolist()))))
         for seg_keys, seg_ids in self._segments:
             lo = np.searchsorted(seg_keys, keys, side="left")
             hi = np.searchsorted(seg_keys, keys, side="right")
-            for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist(), strict=True):
-                found.update(seg_ids[a:b].tolist())
+            hit = hi > lo
+            if hit.any():
+                for a, b in zip(lo[hit].tolist(), hi[hit].tolist(), strict=True):
+                    found.update(seg_ids[a:b].tolist())
         return found - self._removed if self._removed else found
 
     def remove(self, article_ids: Iterable[int]) -> None:

@@ -18,7 +18,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.boilerplate import _words, strip_boilerplate, strip_boilerplate_words
-from crawler.dedup import MIN_BODY_WORDS, SCHEME, SEED, Deduplicator, content_hash, words
+from crawler.dedup import (
+    MIN_BODY_WORDS,
+    SCHEME,
+    SEED,
+    Deduplicator,
+    content_hash,
+    jaccard,
+    words,
+)
 from tests.eval.dedup import PAIRS, load_pairs
 
 DEDUP = Deduplicator()
@@ -110,3 +118,16 @@ def test_any_text_fingerprints_as_before(title: str, text: str) -> None:
     title_words, body_words = strip_boilerplate_words(text, title)
     assert title_words == _words(title)
     assert body_words == words(strip_boilerplate(text, title))
+
+
+def test_jaccard_is_the_set_overlap() -> None:
+    rng = np.random.default_rng(5)
+    mine = np.unique(rng.integers(0, 2000, 400, dtype=np.uint32))
+    others = [np.unique(rng.integers(0, 2000, n, dtype=np.uint32)) for n in (0, 1, 50, 400, 900)]
+    others.append(mine.copy())
+    for theirs in others:
+        inter = len(np.intersect1d(mine, theirs, assume_unique=True))
+        assert jaccard(mine, theirs) == inter / (len(mine) + len(theirs) - inter)
+        assert jaccard(theirs, mine) == jaccard(mine, theirs)
+    empty = np.empty(0, dtype=np.uint32)
+    assert jaccard(empty, empty) == 1.0 and jaccard(empty, mine) == 0.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from crawler.lsh import BandIndex
+from crawler.lsh import BandIndex, band_keys, signature_keys
 
 
 def _signatures(n: int, seed: int = 3) -> np.ndarray:
@@ -44,3 +44,11 @@ def test_removed_articles_are_never_candidates_again_even_after_merges():
     assert index.query(sigs[5]) == set() and index.query(sigs[6]) == set()
     assert index.query(sigs[7]) == {7}
     assert len(index) == 398
+
+
+def test_one_signature_keys_are_its_row_of_the_batch_keys():
+    sigs = _signatures(50)
+    for bands, rows in [(42, 3), (128, 1), (21, 6)]:
+        batch = band_keys(sigs, bands, rows)
+        for sig, keys in zip(sigs, batch, strict=True):
+            assert signature_keys(sig, bands, rows).tolist() == keys.tolist()
