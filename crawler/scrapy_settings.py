@@ -34,9 +34,13 @@ RETRY_AFTER_MAX = 30.0
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
 
-EXTRACT_CONCURRENCY = 8
-"""Pages in the item pipeline at once, per response batch: each waits on a worker
-process (crawler.workers), so the shared event loop keeps serving."""
+ITEMS_PER_RESPONSE = 1
+"""Scrapy's CONCURRENT_ITEMS: outputs of one callback processed at once. Our callbacks
+yield one item (an article page) or only requests (listings, sitemaps), which are
+scheduled without waiting, so one is all there is to do at a time. Scrapy starts this
+many tasks for every response whatever it yields: 8 cost ~0.06 ms more main-process CPU
+per page. Pages still wait on worker processes (crawler.workers) side by side, one
+task per response, so the shared event loop keeps serving."""
 
 
 UNUSED_DOWNLOADER_MIDDLEWARES = (
@@ -77,7 +81,7 @@ def spider_settings(network: NetworkSettings, *, time_budget: float) -> dict[str
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(network.per_host),
         "CONCURRENT_REQUESTS": network.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": network.per_host,
-        "CONCURRENT_ITEMS": EXTRACT_CONCURRENCY,
+        "CONCURRENT_ITEMS": ITEMS_PER_RESPONSE,
         "DOWNLOAD_DELAY": 0,
         "DOWNLOAD_MAXSIZE": network.max_bytes,
         "DOWNLOAD_WARNSIZE": 0,
