@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.analysis import read_page
-from crawler.workers import run_in_worker
+from crawler.workers import run_batched
 
 
 class ExtractPipeline:
@@ -18,7 +18,7 @@ class ExtractPipeline:
         html = item.pop("html", None)
         if html is not None:
             spec, title = (item.get("hints") or {}).pop("analysis", (None, ""))
-            item["page"], item["analysis"] = await run_in_worker(
+            item["page"], item["analysis"] = await run_batched(
                 read_page, html, item["final_url"], spec, title
             )
         return item
