@@ -184,8 +184,14 @@ class Daemon:
 
     def _schedule_jobs(self) -> None:
         daemon = self.settings.daemon
+        now = utcnow()
         for name, source in self.sources.items():
             seconds = source.interval.total_seconds()
+            # Due times were worked out before the workers and the web server started.
+            # A start that took most of an interval would leave the trigger's next fire
+            # (the due time plus one interval) just after the first run was sent, which
+            # APScheduler then skips as a second instance.
+            self._due[name] = max(self._due[name], now)
             self.scheduler.add_job(
                 self._poll_job,
                 IntervalTrigger(seconds=seconds, jitter=seconds * daemon.jitter),
