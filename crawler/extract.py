@@ -221,7 +221,7 @@ def extract_article(html: str, url: str | None = None) -> ExtractedPage:
         text=text,
         published=data.get("date"),
         author=data.get("author") or None,
-        language=data.get("lang") or _page_language(html),
+        language=data.get("language") or _page_language(html),
     )
     if found is None:
         page.text, page.error = "", "no article text found"
