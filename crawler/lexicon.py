@@ -70,6 +70,19 @@ class Lexicon:
         default_factory=dict, compare=False, repr=False
     )
 
+    def lowered(self, text: str) -> str | None:
+        """`text` lower-cased offset for offset, as both start finders read it; None if
+        it must be searched as is (see `StartFinder`)."""
+        low = text.lower()
+        if text.isascii():
+            return low
+        if len(low) != len(text):
+            return None
+        for finder in (self.cue_start, self.context_start):
+            if finder.special is None or not finder.special.isdisjoint(low):
+                return None
+        return low
+
     def cue_reader(self, beginning: str | None) -> re.Pattern[str]:
         """Every cue that can start with `beginning` (as `cue_start` found it; None:
         every cue), each in an optional lookahead, so one match reads them all and the
@@ -263,15 +276,6 @@ class StartFinder:
             anywhere=tuple(anywhere),
             special=_case_partners({char for text in shortest for char in text}),
         )
-
-    def lowered(self, text: str) -> str | None:
-        """`text` lower-cased offset for offset, or None if it must be searched as is."""
-        if text.isascii():
-            return text.lower()
-        low = text.lower()
-        if self.special is None or len(low) != len(text) or not self.special.isdisjoint(low):
-            return None
-        return low
 
     def scanner(self, lowered: str) -> re.Pattern[str]:
         """The regex to find beginnings in `lowered` with."""

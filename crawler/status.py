@@ -145,7 +145,7 @@ class RulesClassifier:
         context_regex = lex.marker_regex["context"]
         for index, (raw, position_weight) in enumerate(sentences):
             sentence = _normalise(raw)
-            lowered = lex.cue_start.lowered(sentence)
+            lowered = lex.lowered(sentence)
             matches = self._cues(sentence, lowered)
             topic: list[int] = []
             other: list[int] = []
@@ -190,7 +190,7 @@ class RulesClassifier:
     def _cues(self, sentence: str, lowered: str | None) -> list[tuple[Cue, int, int]]:
         """Non-overlapping cues, left to right; where several start together, the longest.
 
-        `lowered` is the sentence as `lex.cue_start.lowered` gives it: where it is
+        `lowered` is the sentence as `lex.lowered` gives it: where it is
         not None, only the places the start finder points at are read.
         """
         lex = self.lexicon
@@ -228,7 +228,7 @@ class RulesClassifier:
         normal = _normalise(sentence)
         return [
             (start, end, cue.status)
-            for cue, start, end in self._cues(normal, self.lexicon.cue_start.lowered(normal))
+            for cue, start, end in self._cues(normal, self.lexicon.lowered(normal))
             if cue.status != NEUTRAL
         ]
 
@@ -316,7 +316,7 @@ def _scan(
     regex: re.Pattern[str], finder: StartFinder, text: str, lowered: str | None
 ) -> Iterator[re.Match[str]]:
     """`regex.finditer(text)`, reading only where `finder` sees a possible start in
-    `lowered` (the text as `finder.lowered` gives it; None: read everywhere)."""
+    `lowered` (the text as `Lexicon.lowered` gives it; None: read everywhere)."""
     if lowered is None:
         yield from regex.finditer(text)
         return
