@@ -269,7 +269,7 @@ class Deduplicator:
         """Ids the LSH proposes; `keys`, if given, are `band_keys(fp.signature)`."""
         if self._index is not None:
             if keys is None:
-                keys = self._index.keys(self._values(fp.signature))
+                keys = self.band_keys(fp.signature)
             return sorted(self._index.query_keys(keys))
         assert self._lsh is not None
         return [int(i) for i in self._lsh.query(self._from_signature(fp.signature))]
@@ -364,7 +364,7 @@ class Deduplicator:
             return
         if self._index is not None:
             if keys is None:
-                keys = self._index.keys(self._values(signature))
+                keys = self.band_keys(signature)
             self._index.insert_keys(article_id, keys)
         else:
             assert self._lsh is not None

@@ -27,10 +27,15 @@ _POOL: ProcessPoolExecutor | None = None
 _POOL_PID: int | None = None
 
 
+def _workers() -> int:
+    """How many worker processes the pool has: one per core."""
+    return max(1, os.cpu_count() or 1)
+
+
 def _pool() -> ProcessPoolExecutor:
     global _POOL, _POOL_PID
     if _POOL is None or os.getpid() != _POOL_PID:
-        workers = max(1, os.cpu_count() or 1)
+        workers = _workers()
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
         _POOL = ProcessPoolExecutor(workers, mp_context=context)
@@ -79,7 +84,7 @@ class _Feeder:
 
     def __init__(self, func: Callable[..., Any]) -> None:
         self.func = func
-        self.slots = 2 * max(1, os.cpu_count() or 1)
+        self.slots = 2 * _workers()
         self.out = 0
         self.waiting: list[_Call] = []
 
