@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.dedup import Deduplicator, Fingerprint
-from crawler.extract import ExtractedPage, extract_article
+from crawler.dedup.story import Deduplicator, Fingerprint
+from crawler.extract.article import ExtractedPage, extract_article
+from crawler.extract.text import one_line
 from crawler.settings import DedupSettings, TopicSettings
-from crawler.status import Classification, RulesClassifier, rules_for
-from crawler.text import one_line
+from crawler.status.rules import Classification, RulesClassifier, rules_for
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from crawler.db import session_scope, utcnow
-from crawler.feeds import FeedPoll, poll_feed
-from crawler.http import HttpFetcher
-from crawler.ingest import Candidate, Ingestor, IngestReport
-from crawler.models import Source
+from crawler.fetch.http import HttpFetcher
+from crawler.fetch.urls import canonical_or_none
 from crawler.settings import NetworkSettings, SourceSettings
-from crawler.sources import record_failure, record_success, sync_sources
-from crawler.urls import canonical_or_none
+from crawler.sources.feed import FeedPoll, poll_feed
+from crawler.store.db import session_scope, utcnow
+from crawler.store.ingest import Candidate, Ingestor, IngestReport
+from crawler.store.sources import record_failure, record_success, sync_sources
+from crawler.store.tables import Source
 
 Progress = Callable[[str, str], None]
 
@@ -240,7 +240,7 @@ class Crawl:
         and the pages of the last batch.
         """
         try:
-            from crawler.sites import fetch_article_pages
+            from crawler.sources.sites import fetch_article_pages
         except ImportError:
             return candidates
         with session_scope(self.engine) as session:
@@ -294,7 +294,7 @@ class Crawl:
 
     async def _site(self, source: SourceSettings, outcome: SourceOutcome) -> None:
         try:
-            from crawler.sites import crawl_site
+            from crawler.sources.sites import crawl_site
         except ImportError:
             self._fail(outcome, f"{source.kind} sources are not supported in this build")
             return

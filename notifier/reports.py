@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import asc, desc, select
 from sqlmodel import Session
 
-from crawler.db import iso
-from crawler.models import Article
 from crawler.settings import TopicSettings
-from notifier.models import Alert, DeliveryAttempt, Shift, TopicState
+from crawler.store.db import iso
+from crawler.store.tables import Article
+from notifier.tables import Alert, DeliveryAttempt, Shift, TopicState
 
 
 def evidence_article(article: Article) -> dict[str, Any]:

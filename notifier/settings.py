@@ -56,7 +56,7 @@ class ChannelSettings(Strict):
 
 
 class AlertSettings(Strict):
-    """Every threshold of shift detection and delivery; `notifier.shifts` documents each."""
+    """Every threshold of shift detection and delivery; `notifier.shifts.detect` documents each."""
 
     window: Duration = timedelta(hours=24)
     min_outlets: int = Field(default=3, ge=1)

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from crawler.db import session_scope
-from notifier.outbox import deliver_pending
-from notifier.pipeline import detect_and_record
+from crawler.store.db import session_scope
+from notifier.alerts.outbox import deliver_pending
 from notifier.reports import shifts_with_articles
+from notifier.shifts.record import detect_and_record
 from scheduler.config import Settings
 
 

@@ -24,7 +24,7 @@ from crawler.settings import (
     TopicSettings,
 )
 from notifier.settings import AlertSettings, ChannelSettings, WebSettings
-from scheduler.daemon_settings import DaemonSettings
+from scheduler.daemon.settings import DaemonSettings
 
 CONFIG_ENV = "PEACEWATCH_CONFIG"
 DEFAULT_PATH = Path("peacewatch.toml")

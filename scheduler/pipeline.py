@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.ingest import Ingestor
+from crawler.store.ingest import Ingestor
 from scheduler.config import Settings
 
 

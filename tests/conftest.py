@@ -129,7 +129,7 @@ def pg_url() -> Iterator[str]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from crawler.db import normalise_url
+    from crawler.store.db import normalise_url
 
     base = make_url(normalise_url(postgres_url_or_skip()))
     name = f"pw_test_{uuid.uuid4().hex[:12]}"

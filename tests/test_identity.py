@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.fetch.urls import canonical_url, outlet_of
 from crawler.settings import DEFAULT_TOPIC_QUERY, parse_duration
-from crawler.topics import TopicQuery
-from crawler.urls import canonical_url, outlet_of
+from crawler.status.relevance import TopicQuery
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from crawler.db import make_engine
+from crawler.store.db import make_engine
 from scheduler.database import current_revision, head_revision, open_database, upgrade
 from tests.conftest import write_config
 from tests.feeds import rss, talks_entry

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from crawler.http import retry_after_seconds
+from crawler.fetch.http import retry_after_seconds
 from notifier.channels.base import DeliveryError, Message, cut
 from notifier.settings import ChannelSettings
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BeforeValidator
 from sqlmodel import Session
 
-from crawler.reports import list_articles, list_sources, list_stories
+from crawler.store.reports import list_articles, list_sources, list_stories
 from notifier.reports import list_alerts, list_shifts, topic_status
 from notifier.web.schemas import AlertOut, ArticleOut, ShiftOut, SourceOut, StoryOut, TopicStatusOut
 

@@ -1,6 +1,6 @@
 """Cue words marked in evidence sentences, with everything else escaped.
 
-The classifier owns its lexicon (`crawler.lexicon`, cue phrases as regular
+The classifier owns its lexicon (`crawler.status.lexicon`, cue phrases as regular
 expressions); this module only borrows its patterns to mark them. Before that module
 exists, or if it cannot load, sentences are shown escaped and unmarked.
 """
@@ -56,7 +56,7 @@ def highlight(sentence: str, cues: Cues) -> Markup:
 def cue_pattern(lexicon_path: str | None = None) -> re.Pattern[str] | None:
     """The classifier's status cues (not its neutral ones) as one pattern, if it has any."""
     try:
-        lexicon_module = importlib.import_module("crawler.lexicon")
+        lexicon_module = importlib.import_module("crawler.status.lexicon")
         lexicon = lexicon_module.load_lexicon(lexicon_path)
         neutral = getattr(lexicon_module, "NEUTRAL", "neutral")
         patterns = [cue.pattern for cue in lexicon.cues if cue.status != neutral]

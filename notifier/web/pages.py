@@ -14,10 +14,10 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlmodel import Session
 
-from crawler.db import session_scope, utcnow
-from crawler.reports import list_articles, list_sources
-from crawler.status import STATUSES
-from notifier.outbox import RequeueError, requeue_alert
+from crawler.status.rules import STATUSES
+from crawler.store.db import session_scope, utcnow
+from crawler.store.reports import list_articles, list_sources
+from notifier.alerts.outbox import RequeueError, requeue_alert
 from notifier.reports import list_alerts, list_shifts, topic_status
 from notifier.web import queries
 from notifier.web.api import db_session

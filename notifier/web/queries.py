@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import distinct, func, select
 from sqlmodel import Session
 
-from crawler.models import Article, Story
+from crawler.store.tables import Article, Story
 from notifier.web.chart import ShiftMark
 
 

@@ -1,6 +1,6 @@
 """Response models of the JSON API, so the OpenAPI document says what the API sends.
 
-They mirror the dictionaries of `crawler.reports` and `notifier.reports` (what the
+They mirror the dictionaries of `crawler.store.reports` and `notifier.reports` (what the
 CLI's `--json` prints); times stay the ISO 8601 strings those functions produce.
 """
 

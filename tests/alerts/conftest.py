@@ -18,11 +18,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 
-from crawler.db import session_scope
-from crawler.ingest import Candidate, Ingestor
+from crawler.extract.text import one_line
 from crawler.settings import TopicSettings
-from crawler.status import Classification
-from crawler.text import one_line
+from crawler.status.rules import Classification
+from crawler.store.db import session_scope
+from crawler.store.ingest import Candidate, Ingestor
 from scheduler.database import open_database
 
 T0 = datetime(2025, 3, 14, 14, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from notifier.pipeline import detect_and_record
+from notifier.shifts.record import detect_and_record
 from scheduler.cli import app
 from scheduler.config import load_settings
 from scheduler.database import open_database

@@ -11,9 +11,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler.db import make_engine, session_scope
-from notifier.pipeline import detect_and_record
+from crawler.store.db import make_engine, session_scope
 from notifier.reports import list_alerts
+from notifier.shifts.record import detect_and_record
 from scheduler.database import open_database
 from tests.alerts.conftest import ceasefire_articles, ingest
 

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from crawler.db import session_scope
-from notifier.models import Alert, DeliveryAttempt, Shift
-from notifier.outbox import deliver_pending
-from notifier.pipeline import detect_and_record
+from crawler.store.db import session_scope
+from notifier.alerts.outbox import deliver_pending
 from notifier.reports import list_shifts
 from notifier.settings import AlertSettings, ChannelSettings
+from notifier.shifts.record import detect_and_record
+from notifier.tables import Alert, DeliveryAttempt, Shift
 from tests.alerts.conftest import T0, ceasefire_articles, ingest
 
 SECRET = "s3cret"
@@ -120,7 +120,7 @@ async def test_receiver_down_keeps_alert_pending_until_it_returns(engine, receiv
 
 
 async def test_permanent_4xx_goes_dead_at_once_and_retry_requeues(engine, receiver) -> None:
-    from notifier.outbox import requeue
+    from notifier.alerts.outbox import requeue
 
     chans = channels(receiver.url)
     receiver.responses = [(410, {})]
@@ -204,7 +204,7 @@ def test_email_headers_cannot_be_injected_even_from_raw_payloads() -> None:
 
 
 async def test_silence_records_the_shift_but_sends_nothing(engine, receiver) -> None:
-    from notifier.models import Silence
+    from notifier.tables import Silence
 
     chans = channels(receiver.url)
     with session_scope(engine) as session:

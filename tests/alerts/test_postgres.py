@@ -6,11 +6,11 @@ import asyncio
 
 from sqlalchemy import select
 
-from crawler.db import session_scope
 from crawler.settings import TopicSettings
-from notifier.models import Alert
-from notifier.outbox import deliver_pending
-from notifier.pipeline import detect_and_record
+from crawler.store.db import session_scope
+from notifier.alerts.outbox import deliver_pending
+from notifier.shifts.record import detect_and_record
+from notifier.tables import Alert
 from scheduler.database import open_database
 from tests.alerts.conftest import T0, ceasefire_articles, ingest
 from tests.alerts.test_delivery import FAST, channels

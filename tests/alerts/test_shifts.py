@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from notifier.settings import AlertSettings
-from notifier.shifts import DetectorState, Observation, detect_shifts, story_views
+from notifier.shifts.detect import DetectorState, Observation, detect_shifts, story_views
 
 T = datetime(2025, 3, 1, tzinfo=UTC)
 SETTINGS = AlertSettings()

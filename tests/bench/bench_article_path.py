@@ -28,9 +28,9 @@ import trafilatura
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from crawler.crawl import Crawl
-from crawler.ingest import Ingestor
-from crawler.loop import run
+from crawler.runtime.loop import run
 from crawler.settings import NetworkSettings, SourceSettings, TopicSettings
+from crawler.store.ingest import Ingestor
 from scheduler.database import open_database
 
 COPY_EVERY = 10
@@ -41,7 +41,7 @@ def _paragraph_pool() -> tuple[list[str], list[str]]:
     """(talks paragraphs from the seed articles, other news paragraphs from the real feeds)."""
     import feedparser
 
-    from crawler.text import html_to_text
+    from crawler.extract.text import html_to_text
     from tests.crawl.testsite import seed_articles
     from tests.feeds import REAL_FEEDS
 

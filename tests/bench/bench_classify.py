@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from crawler.status import RulesClassifier
+from crawler.status.rules import RulesClassifier
 
 HEADLINES = [
     "Ukraine peace talks stall over territory",

@@ -25,11 +25,11 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
-from crawler.db import session_scope
-from crawler.dedup import Deduplicator, shingle_hashes, words
-from crawler.ingest import Ingestor
-from crawler.models import Article, Story
+from crawler.dedup.story import Deduplicator, shingle_hashes, words
 from crawler.settings import DedupSettings, TopicSettings
+from crawler.store.db import session_scope
+from crawler.store.ingest import Ingestor
+from crawler.store.tables import Article, Story
 from scheduler.database import open_database
 
 

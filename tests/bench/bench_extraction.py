@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import trafilatura
 
-from crawler.extract import extract_article, strip_boilerplate_lines
+from crawler.extract.article import extract_article, strip_boilerplate_lines
 from tests.crawl.testsite import COMMON_BOILERPLATE, TestSite
 
 

@@ -25,10 +25,10 @@ import feedparser
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from crawler.crawl import Crawl
-from crawler.ingest import Ingestor
-from crawler.loop import run
+from crawler.runtime.loop import run
+from crawler.runtime.workers import worker_cpu_seconds
 from crawler.settings import NetworkSettings, SourceSettings, TopicSettings
-from crawler.workers import worker_cpu_seconds
+from crawler.store.ingest import Ingestor
 from scheduler.database import open_database
 from tests.bench.feedserver import FeedServer, make_feeds
 

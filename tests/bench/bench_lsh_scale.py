@@ -21,8 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from crawler.dedup import lsh_params
-from crawler.lsh import BandIndex
+from crawler.dedup.bands import BandIndex
+from crawler.dedup.story import lsh_params
 from crawler.settings import DedupSettings
 
 

@@ -25,9 +25,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from crawler.feeds import poll_feed
-from crawler.http import HttpFetcher
+from crawler.fetch.http import HttpFetcher
 from crawler.settings import NetworkSettings, SourceSettings
+from crawler.sources.feed import poll_feed
 from tests.bench.feedserver import FeedServer, make_feeds
 
 

@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from notifier.settings import AlertSettings
-from notifier.shifts import DetectorState, Observation, detect_shifts
+from notifier.shifts.detect import DetectorState, Observation, detect_shifts
 
 STATUSES = ["stalled", "ongoing", "none", "progress", "ceasefire"]
 

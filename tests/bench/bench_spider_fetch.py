@@ -4,7 +4,7 @@ Run: python tests/bench/bench_spider_fetch.py [--pages 2000] [--runs 5] [--per-h
      [--extract stub|worker] [--profile FILE] [--set NAME=JSON ...]
 
 A local server (another process) serves N distinct article pages; each run fetches
-them all through `crawler.sites.fetch_article_pages` (ArticleSpider, our settings,
+them all through `crawler.sources.sites.fetch_article_pages` (ArticleSpider, our settings,
 middlewares and pipeline) on a fresh loop and reactor, as `peacewatch crawl` does.
 Prints wall time, pages/s and the main process's CPU ms/page (getrusage: every thread
 of this process, not the server or the workers), medians of several runs.
@@ -33,11 +33,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from crawler import workers
-from crawler.extract import ExtractedPage
-from crawler.ingest import Candidate
-from crawler.loop import run
+from crawler.extract.article import ExtractedPage
+from crawler.runtime.loop import run
 from crawler.settings import NetworkSettings
-from crawler.sites import fetch_article_pages
+from crawler.sources.sites import fetch_article_pages
+from crawler.store.ingest import Candidate
 from tests.bench.bench_article_path import _serve
 
 
@@ -54,13 +54,13 @@ async def _stub_worker(
 
 def _stub() -> None:
     """The pipeline's worker call answers at once: what is left is Scrapy and our spider."""
-    import crawler.spiders.pipelines as pipelines
+    import crawler.sources.spiders.pipelines as pipelines
 
     pipelines.run_in_worker = _stub_worker  # type: ignore[assignment]
 
 
 def _override(overrides: list[str]) -> None:
-    import crawler.sites as sites
+    import crawler.sources.sites as sites
 
     values = {}
     for pair in overrides:

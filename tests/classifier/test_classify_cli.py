@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from crawler.models import Article
+from crawler.store.tables import Article
 from scheduler.cli import app
 from scheduler.database import open_database
 

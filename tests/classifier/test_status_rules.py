@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.lexicon import LexiconError, load_lexicon
 from crawler.settings import TopicSettings
-from crawler.status import (
+from crawler.status.lexicon import LexiconError, load_lexicon
+from crawler.status.rules import (
     DECISIVE,
     STATUSES,
     Classification,

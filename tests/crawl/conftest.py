@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.loop import ensure_reactor
+from crawler.runtime.loop import ensure_reactor
 from crawler.settings import NetworkSettings, SourceSettings
 from tests.crawl.testsite import TestSite
 
@@ -61,7 +61,7 @@ class Store:
         return {u for u in urls if u in self.urls}
 
     def add(self, urls: list[str]) -> None:
-        from crawler.urls import canonical_url
+        from crawler.fetch.urls import canonical_url
 
         self.urls |= {canonical_url(u) for u in urls}
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from crawler.extract import extract_article
-from crawler.sitemaps import SitemapError, parse_sitemap
+from crawler.extract.article import extract_article
+from crawler.sources.sitemap import SitemapError, parse_sitemap
 from tests.crawl.testsite import (
     COMMON_BOILERPLATE,
     TestSite,

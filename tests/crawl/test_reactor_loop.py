@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from crawler.loop import ensure_reactor, run
+from crawler.runtime.loop import ensure_reactor, run
 
 
 async def test_reactor_runs_on_the_running_loop(reactor) -> None:  # type: ignore[no-untyped-def]

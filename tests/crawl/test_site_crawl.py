@@ -7,11 +7,11 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.db import session_scope
-from crawler.ingest import Ingestor
 from crawler.settings import NetworkSettings, SourceSettings, TopicSettings
-from crawler.sites import SiteCrawl, crawl_site
-from scheduler.database import open_database
+from crawler.sources.sites import SiteCrawl, crawl_site
+from crawler.store.db import session_scope
+from crawler.store.ingest import Ingestor
+from crawler.store.migrate import open_database
 from tests.crawl.conftest import Store
 from tests.crawl.testsite import COMMON_BOILERPLATE, TestSite
 

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from crawler.workers import run_batched
+from crawler.runtime.workers import run_batched
 
 
 def _root(value: float) -> float:

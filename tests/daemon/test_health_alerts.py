@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crawler.db import session_scope
-from crawler.models import Article, Source
-from notifier.health_alerts import assess, health_alerts
+from crawler.store.db import session_scope
+from crawler.store.tables import Article, Source
+from notifier.alerts.health import assess, health_alerts
 from scheduler.database import open_database
 
 NOW = datetime(2025, 5, 20, 12, tzinfo=UTC)

@@ -7,10 +7,10 @@ import threading
 import time
 from datetime import timedelta
 
-from crawler.db import session_scope, utcnow
-from crawler.leases import claim_rows, claim_sources, exclusive, release_owner
-from crawler.models import Source
-from notifier.models import Alert
+from crawler.store.db import session_scope, utcnow
+from crawler.store.leases import claim_rows, claim_sources, exclusive, release_owner
+from crawler.store.tables import Source
+from notifier.tables import Alert
 from scheduler.database import open_database
 
 

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from crawler.db import session_scope, utcnow
-from crawler.models import Source
+from crawler.store.db import session_scope, utcnow
+from crawler.store.tables import Source
 from notifier.web import create_app
 from scheduler.config import Settings
+from scheduler.daemon.metrics import Metrics
+from scheduler.daemon.ops_web import ops_router
 from scheduler.database import open_database
-from scheduler.metrics import Metrics
-from scheduler.ops_web import ops_router
 
 
 @dataclass

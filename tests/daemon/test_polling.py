@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from crawler.http import retry_after_seconds
-from crawler.polling import (
+from crawler.fetch.http import retry_after_seconds
+from scheduler.daemon.polling import (
     Connectivity,
     PollPolicy,
     PollSignal,

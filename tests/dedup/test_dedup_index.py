@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.dedup import Deduplicator, content_hash
+from crawler.dedup.story import Deduplicator, content_hash
 from tests.eval.dedup import PAIRS, load_pairs
 
 

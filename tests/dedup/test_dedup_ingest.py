@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler.db import session_scope
-from crawler.ingest import Candidate, Ingestor
-from crawler.reports import list_articles, list_stories
 from crawler.settings import DedupSettings, TopicSettings
-from scheduler.database import open_database
+from crawler.store.db import session_scope
+from crawler.store.ingest import Candidate, Ingestor
+from crawler.store.reports import list_articles, list_stories
+from crawler.store.migrate import open_database
 
 SEEDS = Path("/work/shared/seeds")
 if not SEEDS.is_dir():  # the repository's copy, when the shared folder is absent

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from crawler.dedup import Deduplicator
+from crawler.dedup.story import Deduplicator
 from crawler.settings import DedupSettings
 from tests.eval.dedup import PAIRS, load_pairs
 

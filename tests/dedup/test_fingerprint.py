@@ -17,8 +17,7 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.boilerplate import _words, strip_boilerplate, strip_boilerplate_words
-from crawler.dedup import (
+from crawler.dedup.story import (
     MIN_BODY_WORDS,
     SCHEME,
     SEED,
@@ -27,6 +26,7 @@ from crawler.dedup import (
     jaccard,
     words,
 )
+from crawler.extract.boilerplate import _words, strip_boilerplate, strip_boilerplate_words
 from tests.eval.dedup import PAIRS, load_pairs
 
 DEDUP = Deduplicator()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from crawler.lsh import BandIndex, band_keys, signature_keys
+from crawler.dedup.bands import BandIndex, band_keys, signature_keys
 
 
 def _signatures(n: int, seed: int = 3) -> np.ndarray:

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.dedup import Deduplicator, jaccard
+from crawler.dedup.story import Deduplicator, jaccard
 from crawler.settings import DedupSettings
 
 PAIRS = Path(__file__).parents[1] / "data" / "dedup_pairs.jsonl"

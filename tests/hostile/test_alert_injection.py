@@ -11,11 +11,11 @@ import re
 from email import message_from_bytes, policy
 
 from crawler.settings import TopicSettings
+from notifier.alerts.outbox import deliver_pending
 from notifier.channels.base import Message
 from notifier.channels.email import build
-from notifier.outbox import deliver_pending
-from notifier.pipeline import detect_and_record
 from notifier.settings import AlertSettings, ChannelSettings
+from notifier.shifts.record import detect_and_record
 from tests.alerts.conftest import T0, ceasefire_articles, engine, ingest, smtp
 
 __all__ = ["engine", "smtp"]  # fixtures, imported for pytest

@@ -16,11 +16,11 @@ from xml.etree import ElementTree
 import pytest
 from fastapi.testclient import TestClient
 
-from crawler.db import session_scope, utcnow
-from crawler.models import Article, Source, Story
 from crawler.settings import TopicSettings
-from notifier.models import Alert, Shift
+from crawler.store.db import session_scope, utcnow
+from crawler.store.tables import Article, Source, Story
 from notifier.settings import WebSettings
+from notifier.tables import Alert, Shift
 from notifier.web import DashboardSettings, create_app
 from scheduler.database import open_database
 from tests.web.support import TOPIC, populate

@@ -17,12 +17,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from crawler.db import session_scope
-from crawler.feeds import poll_feed
-from crawler.http import HttpFetcher
-from crawler.ingest import Candidate, Ingestor
-from crawler.models import Article
+from crawler.fetch.http import HttpFetcher
 from crawler.settings import NetworkSettings, SourceSettings, TopicSettings
+from crawler.sources.feed import poll_feed
+from crawler.store.db import session_scope
+from crawler.store.ingest import Candidate, Ingestor
+from crawler.store.tables import Article
 from scheduler.database import open_database
 from tests.feeds import Entry, rss
 from tests.hostile.fuzz import article_text, fuzz, mutate

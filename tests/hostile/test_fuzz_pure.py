@@ -19,15 +19,15 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from crawler.dedup import Deduplicator
-from crawler.extract import extract_article
-from crawler.feeds import FeedError, parse_feed
-from crawler.netguard import BlockedURL, check_url_sync
+from crawler.dedup.story import Deduplicator
+from crawler.extract.article import extract_article
+from crawler.extract.text import html_to_text, one_line
+from crawler.fetch.guard import BlockedURL, check_url_sync
+from crawler.fetch.urls import canonical_url, outlet_of
 from crawler.settings import SourceSettings
-from crawler.status import STATUSES, classify
-from crawler.text import html_to_text, one_line
-from crawler.topics import TopicQuery
-from crawler.urls import canonical_url, outlet_of
+from crawler.sources.feed import FeedError, parse_feed
+from crawler.status.relevance import TopicQuery
+from crawler.status.rules import STATUSES, classify
 from tests.feeds import REAL_FEEDS, Entry, rss
 from tests.hostile.fuzz import article_text, fuzz, mutate
 

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.feeds import poll_feed
-from crawler.http import FetchError, HttpFetcher
-from crawler.ingest import Candidate
+from crawler.fetch.http import FetchError, HttpFetcher
 from crawler.settings import NetworkSettings, SourceSettings
-from crawler.sites import fetch_article_pages
+from crawler.sources.feed import poll_feed
+from crawler.sources.sites import fetch_article_pages
+from crawler.store.ingest import Candidate
 from tests.servers import LocalHTTPServer, Response
 
 GIB = 1 << 30

@@ -14,11 +14,11 @@ import socket
 
 import pytest
 
-from crawler.http import FetchError, HttpFetcher
-from crawler.ingest import Candidate
-from crawler.netguard import BlockedURL, check_url
+from crawler.fetch.guard import BlockedURL, check_url
+from crawler.fetch.http import FetchError, HttpFetcher
 from crawler.settings import NetworkSettings, SourceSettings
-from crawler.sites import crawl_site, fetch_article_pages
+from crawler.sources.sites import crawl_site, fetch_article_pages
+from crawler.store.ingest import Candidate
 from tests.servers import LocalHTTPServer, Response
 
 GUARDED = NetworkSettings(allow_private=False, total_timeout=5)

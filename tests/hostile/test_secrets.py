@@ -12,10 +12,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from crawler.db import utcnow
-from crawler.llm_classifier import LLMClassifier
 from crawler.settings import ClassifierSettings
-from crawler.status import classify
+from crawler.status.llm import LLMClassifier
+from crawler.status.rules import classify
+from crawler.store.db import utcnow
 from notifier.web import create_app
 from scheduler.config import load_settings
 from scheduler.database import open_database

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.feeds import FeedError, parse_feed
 from crawler.settings import SourceSettings
-from crawler.sitemaps import SitemapError, parse_sitemap
+from crawler.sources.feed import FeedError, parse_feed
+from crawler.sources.sitemap import SitemapError, parse_sitemap
 
 SOURCE = SourceSettings(name="x", url="http://feeds.example/rss")
 

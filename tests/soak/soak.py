@@ -35,10 +35,10 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from crawler.db import make_engine, session_scope
-from crawler.urls import canonical_url
-from notifier.models import Alert, Shift
-from notifier.pipeline import detect_and_record
+from crawler.fetch.urls import canonical_url
+from crawler.store.db import make_engine, session_scope
+from notifier.shifts.record import detect_and_record
+from notifier.tables import Alert, Shift
 from tests.conftest import write_config
 from tests.servers import LocalHTTPServer, Response
 from tests.soak.faultserver import Faults, FaultyFeedServer

@@ -13,10 +13,10 @@ import pytest
 import uvicorn
 from sqlalchemy.engine import Engine
 
-from crawler.db import session_scope
-from crawler.models import Article, Source, Story
-from notifier.models import Alert, Shift, TopicState
+from crawler.store.db import session_scope
+from crawler.store.tables import Article, Source, Story
 from notifier.settings import WebSettings
+from notifier.tables import Alert, Shift, TopicState
 from notifier.web import DashboardSettings
 
 TOPIC = "russia-ukraine-talks"

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from crawler.db import session_scope, utcnow
-from notifier.models import Alert
-from notifier.outbox import RequeueError, requeue_alert
+from crawler.store.db import session_scope, utcnow
+from notifier.alerts.outbox import RequeueError, requeue_alert
+from notifier.tables import Alert
 from notifier.web import BindError, check_bind, create_app
 from notifier.web.security import CSRF_COOKIE, CSRF_FIELD
 from scheduler.cli import app as cli

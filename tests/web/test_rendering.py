@@ -60,7 +60,7 @@ def test_highlight_takes_a_compiled_pattern() -> None:
 
 def test_cues_come_from_the_classifier_lexicon_when_it_exists() -> None:
     pattern = cue_pattern()
-    if importlib.util.find_spec("crawler.lexicon") is None:
+    if importlib.util.find_spec("crawler.status.lexicon") is None:
         assert pattern is None  # before the classifier lands: sentences shown unmarked
     else:
         marked = str(highlight("Talks end in a <b>diplomatic stalemate</b>.", pattern))

@@ -1,0 +1,1 @@
+"""Dedup: fingerprints, the near-duplicate index and the story decision."""

@@ -1,0 +1,1 @@
+"""Runtime: the one event loop (with Twisted's reactor on it) and the worker processes."""

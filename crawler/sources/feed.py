@@ -1,0 +1,269 @@
+"""Feed polling: one conditional GET, one parse, candidate articles out.
+
+A 304 parses nothing and counts as healthy. A document that declares a DTD or
+entities is refused before any parser sees it (entity-expansion bombs and external
+entities), and a feed that cannot be read is an error with a readable reason, never
+an exception that stops the other sources.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+from feedparser.encodings import convert_to_utf8
+
+from crawler.fetch.http import FetchError, HttpFetcher
+from crawler.runtime.workers import run_in_worker
+from crawler.settings import SourceSettings
+from crawler.store.ingest import Candidate
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_OPENING = re.compile(rb"(?:\s|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_REPLACEMENT_REF = b"&#xFFFD;"
+
+
+class FeedError(Exception):
+    """A feed that could not be read; the message says why."""
+
+
+@dataclass
+class FeedPoll:
+    """What one poll of one feed found."""
+
+    source: str
+    candidates: list[Candidate] = field(default_factory=list)
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    final_url: str | None = None
+    error: str | None = None
+    status: int | None = None
+    retry_after: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    warning: str | None = None
+    ttl_minutes: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _prolog(document: bytes) -> bytes:
+    """What stands between the comments and processing instructions that open a
+    document and its root element: where a DTD or an entity would be declared."""
+    start = _OPENING.match(document, 3 if document.startswith(b"\xef\xbb\xbf") else 0).end()
+    match = _FIRST_ELEMENT.search(document, start)
+    return document[start : match.start() if match else len(document)]
+
+
+def refuse_declarations(body: bytes, headers: dict[str, str] | None = None) -> None:
+    """Refuse documents that declare a DTD or entities: nothing a feed needs.
+
+    The check reads the document as feedparser will: after its own decoding (UTF-16,
+    UTF-32, UTF-7, EBCDIC, the HTTP charset), so no encoding hides a declaration.
+    """
+    try:
+        as_parsed = convert_to_utf8(dict(headers or {}), body, {})
+    except Exception:  # feedparser cannot decode it either; its parse will say so
+        as_parsed = body
+    for document in (body, as_parsed):
+        found = _DECLARATION.search(_prolog(document))
+        if found:
+            kind = found.group(1).decode().upper()
+            raise FeedError(
+                f"refused: the document declares a {kind} (possible entity-expansion attack)"
+            )
+
+
+def _valid_char_ref(match: re.Match[bytes]) -> bytes:
+    hex_digits, digits = match.groups()
+    code = int(hex_digits, 16) if hex_digits else int(digits)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return _REPLACEMENT_REF
+    return match.group(0)
+
+
+def replace_bad_char_refs(body: bytes) -> bytes:
+    """Character references to no character (`&#x110000;`, surrogates) become U+FFFD.
+
+    feedparser turns them into `chr(n)` and dies on the whole document (ValueError,
+    OverflowError, UnicodeEncodeError), so one bad reference would cost every entry.
+    """
+    return _CHAR_REF.sub(_valid_char_ref, body) if b"&#" in body else body
+
+
+def _entry_time(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            except (OverflowError, ValueError, TypeError):
+                continue
+    return None
+
+
+def _entry_link(entry: Any, base: str) -> str | None:
+    link = entry.get("link")
+    if not link:
+        for candidate in entry.get("links", []):
+            if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
+                link = candidate["href"]
+                break
+    if not link and str(entry.get("id", "")).startswith(("http://", "https://")):
+        link = entry["id"]
+    if not link:
+        return None
+    try:
+        link = urljoin(base, str(link).strip())
+        parts = urlsplit(link)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:  # "http://[", "http://a:99999/": not a link, skip the entry
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    # As parsed: urljoin hands back an absolute link untouched, and urlsplit drops the
+    # control characters and spaces around it ("\x00https://...") that a fetch would not.
+    return parts.geturl()
+
+
+def _entry_summary(entry: Any) -> str:
+    summary = entry.get("summary") or ""
+    for content in entry.get("content", []) or []:
+        value = content.get("value") or ""
+        if len(value) > len(summary):
+            summary = value
+    return summary
+
+
+@dataclass
+class ParsedFeed:
+    candidates: list[Candidate]
+    warning: str | None = None
+    ttl_minutes: int | None = None
+
+
+def parse_feed(
+    body: bytes, *, url: str, source: SourceSettings, headers: dict[str, str] | None = None
+) -> tuple[list[Candidate], str | None]:
+    """Candidates from a feed document, plus a warning when the XML was not clean."""
+    parsed = parse_feed_document(body, url=url, source=source, headers=headers)
+    return parsed.candidates, parsed.warning
+
+
+def _ttl(parsed: Any) -> int | None:
+    """RSS `<ttl>`: minutes the publisher asks readers to wait between polls."""
+    value = str(parsed.get("feed", {}).get("ttl") or "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) <= 7 * 24 * 60 else None
+
+
+def parse_feed_document(
+    body: bytes, *, url: str, source: SourceSettings, headers: dict[str, str] | None = None
+) -> ParsedFeed:
+    """Candidates, a warning when the XML was not clean, and the feed's TTL."""
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    refuse_declarations(body, response_headers)
+    try:
+        parsed = feedparser.parse(
+            replace_bad_char_refs(body),
+            response_headers=response_headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # feedparser's own bug on hostile bytes: this feed's error
+        raise FeedError(f"cannot parse feed: {type(exc).__name__}: {exc}") from None
+    entries = parsed.get("entries") or []
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not entries:
+        if problem is not None:
+            raise FeedError(f"malformed feed: {_describe(problem)}")
+        if not parsed.get("version"):
+            raise FeedError("not a feed: no RSS, Atom or RDF document found")
+    base = parsed.get("href") or url
+    candidates = []
+    for entry in entries:
+        link = _entry_link(entry, base)
+        if link is None:
+            continue
+        candidates.append(
+            Candidate(
+                url=link,
+                title=entry.get("title") or "",
+                summary=_entry_summary(entry),
+                published=_entry_time(entry),
+                source=source.name,
+                topic=source.topic or "",
+                author=entry.get("author"),
+                language=parsed.get("feed", {}).get("language") or None,
+            )
+        )
+    if problem is not None and not candidates:
+        raise FeedError(f"malformed feed: {_describe(problem)}")
+    warning = f"feed has defects: {_describe(problem)}" if problem is not None else None
+    return ParsedFeed(candidates, warning, _ttl(parsed))
+
+
+def _describe(problem: Any) -> str:
+    text = str(getattr(problem, "getMessage", lambda: problem)()).strip()
+    return f"{type(problem).__name__}: {text}" if text else type(problem).__name__
+
+
+async def poll_feed(
+    fetcher: HttpFetcher,
+    source: SourceSettings,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> FeedPoll:
+    """Poll one feed once; errors are returned in the result, never raised."""
+    headers: dict[str, str] = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    poll = FeedPoll(source=source.name, etag=etag, last_modified=last_modified)
+    try:
+        result = await fetcher.get(str(source.url), headers=headers, accept=FEED_ACCEPT)
+    except FetchError as exc:
+        poll.error, poll.status, poll.retry_after = exc.reason, exc.status, exc.retry_after
+        return poll
+    poll.status, poll.final_url = result.status, result.url
+    poll.headers = {k.lower(): v for k, v in result.headers.items()}
+    if result.not_modified:
+        poll.not_modified = True
+        return poll
+    poll.etag = result.headers.get("etag")
+    poll.last_modified = result.headers.get("last-modified")
+    try:
+        parsed = await run_in_worker(
+            partial(
+                parse_feed_document,
+                result.body,
+                url=result.url,
+                source=source,
+                headers=poll.headers,
+            )
+        )
+        poll.candidates, poll.warning, poll.ttl_minutes = (
+            parsed.candidates,
+            parsed.warning,
+            parsed.ttl_minutes,
+        )
+    except FeedError as exc:
+        poll.error = str(exc)
+    except Exception as exc:  # a parser bug on hostile bytes must not stop the run
+        poll.error = f"cannot parse feed: {type(exc).__name__}: {exc}"
+    return poll

@@ -1,0 +1,1 @@
+"""Alerts: the outbox that delivers each shift once, and source-health alerts."""

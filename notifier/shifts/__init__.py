@@ -1,0 +1,1 @@
+"""Shifts: detect coverage shifts from stored readings, record them, replay a stream."""

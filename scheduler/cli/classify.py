@@ -1,0 +1,297 @@
+"""`peacewatch classify` and `peacewatch reclassify`: reading the status of articles.
+
+`classify` needs no stored state and no config file: it reads one article (a file,
+a URL or stdin; plain text whose first line is the headline, or an HTML page) or a
+JSON-lines batch, and says what status it reports and why. `reclassify` re-reads
+every stored article after a lexicon or backend change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.text import Text
+from sqlalchemy import func, select
+
+from crawler.extract.article import extract_article
+from crawler.fetch.guard import BlockedURL, check_url_sync
+from crawler.settings import MAX_REDIRECTS, NetworkSettings, TopicSettings
+from crawler.status.lexicon import LexiconError
+from crawler.status.rules import (
+    Classification,
+    Classifier,
+    RulesClassifier,
+    make_classifier,
+    rules_for,
+)
+from crawler.store.db import session_scope
+from crawler.store.tables import Article
+from scheduler.cli.app import ConfigOption, JsonOption, app
+from scheduler.cli.context import engine_or_exit, settings_or_exit
+from scheduler.cli.output import (
+    console,
+    emit_json,
+    emit_json_lines,
+    err_console,
+    fail,
+    show_progress,
+)
+
+RECLASSIFY_BATCH = 200
+_HTML = re.compile(r"^\s*(?:<!doctype\s+html|<html|<head|<body|<article|<!--)", re.IGNORECASE)
+_STYLE = {
+    "proposed": "bold cyan",
+    "scheduled": "bold blue",
+    "ongoing": "bold",
+    "progress": "bold green",
+    "stalled": "bold yellow",
+    "collapsed": "bold red",
+    "ceasefire": "bold magenta",
+    "agreement": "bold green",
+}
+
+TopicOption = Annotated[
+    str | None,
+    typer.Option("--topic", help="Classify for this configured topic (default: the first)."),
+]
+
+
+def _topic(config: Path | None, name: str | None) -> TopicSettings:
+    settings = settings_or_exit(config)
+    try:
+        return settings.topic(name)
+    except KeyError:
+        fail(f"unknown topic {name!r} (known: {', '.join(t.name for t in settings.topics)})")
+
+
+def _classifier(topic: TopicSettings) -> Classifier:
+    try:
+        return make_classifier(topic)
+    except LexiconError as exc:
+        fail(str(exc))
+
+
+def _fetch(url: str, network: NetworkSettings) -> tuple[str, str]:
+    """The page at `url` as text and its final URL.
+
+    The URL a user types is trusted like a configured source; a redirect to another
+    host is learned from content, so it is checked like any link.
+    """
+    trusted_host = urlsplit(url).hostname
+    timeout = httpx.Timeout(
+        network.total_timeout, connect=network.connect_timeout, read=network.read_timeout
+    )
+    headers = {"User-Agent": network.agent}
+    with httpx.Client(timeout=timeout, headers=headers, follow_redirects=False) as client:
+        for _ in range(MAX_REDIRECTS + 1):
+            with client.stream("GET", url) as response:
+                if response.is_redirect and "location" in response.headers:
+                    url = urljoin(url, response.headers["location"])
+                    if urlsplit(url).hostname != trusted_host:
+                        check_url_sync(url, allow_private=network.allow_private)
+                    continue
+                if response.status_code != 200:
+                    raise ValueError(f"HTTP {response.status_code} from {url}")
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > network.max_bytes:
+                        raise ValueError(f"response over the size cap ({network.max_bytes} bytes)")
+                return bytes(body).decode(response.charset_encoding or "utf-8", "replace"), url
+    raise ValueError(f"more than {MAX_REDIRECTS} redirects")
+
+
+def read_article(raw: str, url: str | None = None) -> tuple[str, str]:
+    """Headline and body of plain text (first line is the headline) or of an HTML page."""
+    if _HTML.match(raw) or "<html" in raw[:2000].lower():
+        page = extract_article(raw, url)
+        if not page.text and not page.title:
+            raise ValueError(page.error or "no article text found")
+        return page.title, page.text
+    title, _, body = raw.strip().partition("\n")
+    return title.strip(), body.strip()
+
+
+def _load(source: str, network: NetworkSettings) -> tuple[str, str]:
+    url: str | None = None
+    try:
+        if source == "-":
+            raw = sys.stdin.read()
+        elif re.match(r"^https?://", source, re.IGNORECASE):
+            raw, url = _fetch(source, network)
+        else:
+            raw = Path(source).read_bytes().decode("utf-8", "replace")
+        return read_article(raw, url)
+    except FileNotFoundError:
+        fail(f"{source}: no such file")
+    except (OSError, httpx.HTTPError) as exc:
+        fail(f"{source}: {getattr(exc, 'strerror', None) or exc or type(exc).__name__}")
+    except (BlockedURL, ValueError) as exc:
+        fail(f"{source}: {exc}")
+
+
+def highlighted(sentence: str, rules: RulesClassifier) -> Text:
+    """`sentence` with its cue phrases styled by the status they cue."""
+    text = Text(sentence)
+    for start, end, status in rules.cue_spans(sentence):
+        text.stylize(_STYLE.get(status, "bold"), start, end)
+    return text
+
+
+def _show(verdict: Classification, rules: RulesClassifier) -> None:
+    style = _STYLE.get(verdict.status, "")
+    line = Text.assemble("status: ", (verdict.status, style), f"  confidence: {verdict.confidence}")
+    console.print(line, soft_wrap=True)
+    if not verdict.evidence:
+        console.print("evidence: (none)", soft_wrap=True)
+        return
+    console.print("evidence:", soft_wrap=True)
+    for sentence in verdict.evidence:
+        console.print(Text("  - ") + highlighted(sentence, rules), soft_wrap=True)
+
+
+def _batch_lines(path: str) -> Iterator[tuple[int, str]]:
+    if path == "-":
+        yield from enumerate(sys.stdin, start=1)
+        return
+    with Path(path).open(encoding="utf-8", errors="replace") as handle:
+        yield from enumerate(handle, start=1)
+
+
+def _run_batch(path: str, classifier: Classifier) -> int:
+    bad = 0
+
+    def results() -> Iterator[dict[str, Any]]:
+        nonlocal bad
+        for number, line in _batch_lines(path):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict):
+                    raise ValueError("not a JSON object")
+                title, text = item.get("title") or "", item.get("text") or ""
+                if not isinstance(title, str) or not isinstance(text, str):
+                    raise ValueError("title and text must be strings")
+            except ValueError as exc:
+                bad += 1
+                err_console.print(f"{path}:{number}: skipped: {exc}", highlight=False, markup=False)
+                continue
+            yield {"id": item.get("id"), **classifier(title, text).as_dict()}
+
+    try:
+        emit_json_lines(results())
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or exc}")
+    return bad
+
+
+@app.command()
+def classify(
+    source: Annotated[
+        str | None,
+        typer.Argument(
+            help="A text file (first line is the headline), an HTML file, a URL, "
+            "or - for stdin (the default).",
+            show_default=False,
+        ),
+    ] = None,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            "--batch",
+            help="Classify many: JSON lines {id, title, text} in (- for stdin), "
+            "JSON lines {id, status, confidence, evidence} out.",
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    topic: TopicOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """The reported status of the talks in one article, with the sentences that decided it."""
+    chosen = _topic(config, topic)
+    classifier = _classifier(chosen)
+    if batch is not None:
+        if source is not None:
+            fail("give either an article or --batch, not both")
+        if _run_batch(batch, classifier):
+            raise typer.Exit(1)
+        return
+    network = settings_or_exit(config).network
+    title, text = _load(source or "-", network)
+    verdict = classifier(title, text)
+    if json_output:
+        emit_json(verdict.as_dict())
+    else:
+        _show(verdict, rules_for(chosen))
+
+
+@app.command()
+def reclassify(config: ConfigOption = None, json_output: JsonOption = False) -> None:
+    """Re-read the status of every stored article (after a lexicon or backend change)."""
+    settings = settings_or_exit(config)
+    engine = engine_or_exit(settings)
+    classifiers = {t.name: _classifier(t) for t in settings.topics}
+    fallback = classifiers[settings.topics[0].name]
+    with session_scope(engine) as session:
+        total = session.exec(select(func.count(Article.id))).scalar_one()  # type: ignore[call-overload]
+    seen = changed = updated = 0
+    last_id = 0
+    progress = Progress(
+        TextColumn("reclassifying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=not show_progress(json_output),
+    )
+    with progress:
+        task = progress.add_task("reclassify", total=total)
+        while True:
+            with session_scope(engine) as session:
+                articles = (
+                    session.exec(  # type: ignore[call-overload]
+                        select(Article)
+                        .where(Article.id > last_id)
+                        .order_by(Article.id)
+                        .limit(RECLASSIFY_BATCH)
+                    )
+                    .scalars()
+                    .all()
+                )
+                if not articles:
+                    break
+                for article in articles:
+                    verdict = classifiers.get(article.topic, fallback)(
+                        article.title, article.text or article.summary
+                    )
+                    if verdict.status != article.status:
+                        changed += 1
+                    if (verdict.status, verdict.confidence, verdict.evidence) != (
+                        article.status,
+                        article.confidence,
+                        list(article.evidence),
+                    ):
+                        updated += 1
+                        article.status = verdict.status
+                        article.confidence = verdict.confidence
+                        article.evidence = list(verdict.evidence)
+                        session.add(article)
+                seen += len(articles)
+                last_id = articles[-1].id
+            progress.update(task, completed=seen)
+    if json_output:
+        emit_json({"articles": seen, "changed": changed, "updated": updated})
+    else:
+        err_console.print(
+            f"reclassified {seen} articles: {changed} changed status, {updated} updated"
+        )

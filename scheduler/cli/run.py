@@ -1,0 +1,64 @@
+"""`peacewatch run`: the daemon, until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import typer
+
+from crawler.runtime.loop import run as run_loop
+from notifier.web import BindError, check_bind
+from scheduler.cli.app import ConfigOption, app
+from scheduler.cli.context import engine_or_exit, settings_or_exit
+from scheduler.cli.output import fail
+from scheduler.daemon import logs
+from scheduler.daemon.instance_lock import AlreadyRunning, InstanceLock
+from scheduler.daemon.ops_web import WebError
+
+LogFormat = Literal["text", "json"]
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--log-format",
+            help="Log lines as text (default, or [daemon] log_format) or as JSON objects.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Watch the sources on schedule, detect shifts and send alerts until stopped.
+
+    Serves /healthz and /metrics on [web] host and port. SIGTERM or SIGINT stops it
+    cleanly (exit 0). On SQLite only one daemon may run per database; on PostgreSQL
+    start as many as you like: they share the work.
+    """
+    if log_format not in (None, "text", "json"):
+        fail(f"--log-format: expected text or json, got {log_format!r}")
+    settings = settings_or_exit(config)
+    try:
+        check_bind(settings.web.host, settings.web.token)
+    except BindError as exc:
+        fail(str(exc))
+    chosen: LogFormat = log_format or settings.daemon.log_format  # type: ignore[assignment]
+    lock = InstanceLock(settings.database.url)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        fail(str(exc), code=1)
+    try:
+        engine = engine_or_exit(settings)
+        logs.configure(chosen)
+        from scheduler.daemon.daemon import Daemon
+
+        try:
+            code = run_loop(Daemon(settings, engine).run())
+        except WebError as exc:
+            fail(str(exc), code=1)
+        engine.dispose()
+    finally:
+        lock.release()
+    raise typer.Exit(code)

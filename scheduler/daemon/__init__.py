@@ -1,0 +1,1 @@
+"""The daemon: polling policy, jobs, metrics, health endpoints and the process loop."""

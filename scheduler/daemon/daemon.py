@@ -1,0 +1,404 @@
+"""`peacewatch run`: poll on schedule, detect shifts, deliver alerts, until told to stop.
+
+Everything runs in one asyncio loop (the one `crawler.runtime.loop.run` provides, which Scrapy
+shares): APScheduler's AsyncIOScheduler, the feed poller, the outbox and the uvicorn
+server for `/healthz` and `/metrics`.
+
+Each source has one job (`poll:<name>`, at most one instance, missed runs coalesced).
+The database decides when a source is due (`next_poll_at`) and who polls it (a row
+lease), so several workers on one PostgreSQL poll each source once per interval, and a
+worker that dies hands its sources over when its leases expire. After each run the job
+is moved to the source's next due time; its interval trigger is only the fallback.
+A source's articles, its feed state, its next poll time and the release of its lease
+commit in one transaction: a kill at any point loses nothing and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import signal
+import socket
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from crawler.crawl import Crawl, SourceOutcome
+from crawler.fetch.http import HttpFetcher
+from crawler.runtime.workers import warm_up
+from crawler.settings import SourceSettings
+from crawler.store.db import session_scope, utcnow
+from crawler.store.leases import claim_sources, holds, release, release_all, release_owner, renew
+from crawler.store.sources import sync_sources
+from crawler.store.tables import Source
+from notifier.alerts.health import assess, health_alerts
+from notifier.web import create_app
+from scheduler import alerting
+from scheduler.config import Settings
+from scheduler.daemon.jobs import AlertJobs
+from scheduler.daemon.logs import log
+from scheduler.daemon.metrics import Metrics
+from scheduler.daemon.ops_web import WebServer, ops_router
+from scheduler.daemon.polling import (
+    Connectivity,
+    PollPolicy,
+    PollSignal,
+    next_poll,
+    use_conditional,
+)
+from scheduler.pipeline import build_ingestor
+
+GRACE = 6.0  # seconds in-flight polls get to finish after SIGTERM before being cancelled
+RETRY_SOON = timedelta(milliseconds=500)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(2).hex()}"
+
+
+class Daemon:
+    def __init__(self, settings: Settings, engine: Engine, *, owner: str | None = None) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.owner = owner or worker_name()
+        self.sources: dict[str, SourceSettings] = {s.name: s for s in settings.sources if s.enabled}
+        self.ingestor = build_ingestor(settings)
+        self.metrics = Metrics(engine)
+        self.connectivity = Connectivity()
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self.alerts = AlertJobs(self)
+        self.started_at = utcnow()
+        self.stale_after = settings.daemon.stale_after
+        self.watches_sources = bool(self.sources)
+        self.stopping = False
+        self._stop = asyncio.Event()
+        self._forced = False
+        self._due: dict[str, datetime] = {}
+        self._reasons: dict[str, str] = {}
+        self._polling: dict[str, int] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._fetcher: HttpFetcher | None = None
+        self._web: WebServer | None = None
+        self._rng = random.Random()
+        ops = [c.name for c in settings.channels if c.operations]
+        self.operations_channels = ops
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def scheduler_running(self) -> bool:
+        return self.scheduler.running and not self.stopping
+
+    def request_stop(self, signum: int | None = None) -> None:
+        if self.stopping:
+            self._forced = True
+            for task in list(self._tasks):
+                task.cancel()
+            return
+        name = signal.Signals(signum).name if signum else "request"
+        log(logging.INFO, f"stopping ({name}): finishing in-flight polls", event="stop")
+        self.stopping = True
+        self._stop.set()
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.request_stop, signum)
+        self._prepare()
+        await warm_up()
+        web = create_app(
+            self.engine,
+            self.settings,
+            routers=[ops_router(self, self.metrics)],
+            open_paths=["/healthz", "/metrics"],
+        )
+        self._web = WebServer(web, self.settings.web.host, self.settings.web.port)
+        await self._web.start()
+        log(
+            logging.INFO,
+            f"peacewatch daemon {self.owner} started: {len(self.sources)} sources, "
+            f"web on {self._web.url}",
+            event="start",
+            worker=self.owner,
+            sources=len(self.sources),
+            url=self._web.url,
+        )
+        async with HttpFetcher(self.settings.network) as fetcher:
+            self._fetcher = fetcher
+            self._schedule_jobs()
+            self.scheduler.start()
+            # Articles a stopped or killed daemon committed but never looked at: without
+            # this pass their shift would wait for the next new article.
+            self.alerts.request_detect()
+            self.metrics.running.set(1)
+            await self._stop.wait()
+            await self._shutdown()
+        await self._web.stop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        log(logging.INFO, "stopped", event="stopped", worker=self.owner)
+        return 0
+
+    def _prepare(self) -> None:
+        with session_scope(self.engine) as session:
+            sync_sources(session, list(self.sources.values()))
+            if self.engine.dialect.name == "sqlite":
+                # The lock file proves this is the only daemon: leases left by one that
+                # was killed are ours to drop, rather than to wait out.
+                release_all(session, Source)
+            rows = session.exec(  # type: ignore[call-overload]
+                select(Source).where(Source.name.in_(list(self.sources)))  # type: ignore[attr-defined]
+            ).scalars()
+            now = utcnow()
+            for row in rows:
+                spread = row.interval_seconds * self.settings.daemon.jitter
+                first = now + timedelta(seconds=self._rng.uniform(0, spread))
+                due = row.next_poll_at
+                self._due[row.name] = max(due, now) if due is not None else first
+
+    async def _shutdown(self) -> None:
+        self.metrics.running.set(0)
+        self.scheduler.pause()
+        pending = [t for t in self._tasks if not t.done()]
+        if pending and not self._forced:
+            _done, late = await asyncio.wait(pending, timeout=GRACE)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=2)
+        self.scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)
+        with session_scope(self.engine) as session:
+            released = release_owner(session, Source, self.owner)
+        if released:
+            log(logging.INFO, f"released {released} leases", event="release", leases=released)
+
+    # -- jobs --------------------------------------------------------------------------
+
+    def _schedule_jobs(self) -> None:
+        daemon = self.settings.daemon
+        now = utcnow()
+        for name, source in self.sources.items():
+            seconds = source.interval.total_seconds()
+            # Due times were worked out before the workers and the web server started.
+            # A start that took most of an interval would leave the trigger's next fire
+            # (the due time plus one interval) just after the first run was sent, which
+            # APScheduler then skips as a second instance.
+            self._due[name] = max(self._due[name], now)
+            self.scheduler.add_job(
+                self._poll_job,
+                IntervalTrigger(seconds=seconds, jitter=seconds * daemon.jitter),
+                args=[name],
+                id=f"poll:{name}",
+                name=f"poll {name}",
+                next_run_time=self._due[name],
+            )
+        self.scheduler.add_listener(self._after_job, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        lease = daemon.lease.total_seconds()
+        self.scheduler.add_job(
+            self._renew_leases, IntervalTrigger(seconds=max(1.0, lease / 3)), id="leases"
+        )
+        self.alerts.schedule()
+
+    def _after_job(self, event: JobExecutionEvent) -> None:
+        """Move a source's job to its next due time once the run is over."""
+        if self.stopping or not event.job_id.startswith("poll:"):
+            return
+        name = event.job_id.removeprefix("poll:")
+        due = max(self._due.get(name) or utcnow(), utcnow() + timedelta(milliseconds=10))
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.modify_job(event.job_id, next_run_time=due)
+
+    def track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _poll_job(self, name: str) -> None:
+        if self.stopping:
+            return
+        self.track()
+        source = self.sources[name]
+        now = utcnow()
+        self._due[name] = now + source.interval  # until this run decides otherwise
+        lease = self.settings.daemon.lease
+        # A poll may outlast its interval (slow server, article pages): the fallback
+        # trigger must not fire into a run in progress, which APScheduler would skip
+        # with a warning. `_after_job` sets the real next run when this one ends.
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.modify_job(f"poll:{name}", next_run_time=now + lease)
+        with session_scope(self.engine) as session:
+            rows = claim_sources(session, self.owner, now, lease, names=[name])
+            if not rows:
+                self._due[name] = self._not_mine(session, name, now, source)
+                return
+            row = rows[0]
+            self._polling[name] = row.id or 0
+            state = dict(row.state)
+        assert self._fetcher is not None
+        crawl = Crawl(
+            self.engine,
+            self.ingestor,
+            self.settings.network,
+            finish=self._finish,
+            penalise=self._penalise,
+        )
+        try:
+            outcome = await crawl.run_source(
+                self._fetcher, source, conditional=use_conditional(state, now)
+            )
+        finally:
+            self._polling.pop(name, None)
+        self.connectivity.record(name, ok=outcome.ok, network_error=outcome.network_error)
+        self.metrics.observe_poll(outcome, source.kind)
+        self._log_poll(outcome)
+        if outcome.article_ids:  # copies under new URLs add outlets too
+            self.alerts.request_detect()
+
+    def _not_mine(
+        self, session: Session, name: str, now: datetime, source: SourceSettings
+    ) -> datetime:
+        """When to look again at a source this worker could not claim."""
+        row = session.exec(select(Source).where(Source.name == name)).scalars().one()  # type: ignore[call-overload]
+        if row.lease_until is not None and row.lease_until > now:
+            # Someone else is polling it: look again when they should be done.
+            return min(row.lease_until, now + source.interval) + timedelta(milliseconds=50)
+        if row.next_poll_at is not None and row.next_poll_at > now:
+            return row.next_poll_at
+        return now + RETRY_SOON
+
+    def _penalise(self, outcome: SourceOutcome) -> bool:
+        return not self.connectivity.offline(outcome.source, network_error=outcome.network_error)
+
+    def policy(self, source: SourceSettings) -> PollPolicy:
+        d = self.settings.daemon
+        return PollPolicy(
+            interval=source.interval,
+            min_interval=d.min_interval,
+            max_interval=d.max_interval,
+            max_backoff=d.max_backoff,
+            jitter=d.jitter,
+            adaptive=d.adaptive,
+            full_fetch_every=d.full_fetch_every,
+        )
+
+    def _finish(self, session: Session, row: Source, outcome: SourceOutcome) -> None:
+        """In the poll's transaction: next poll time, health alerts, lease released."""
+        now = utcnow()
+        if not holds(row, self.owner, now):
+            log(
+                logging.WARNING,
+                f"lease on {row.name} expired during the poll (poll took {outcome.seconds:.1f} s)",
+                event="lease_lost",
+                source=row.name,
+            )
+        signal_ = PollSignal(
+            ok=outcome.ok,
+            new_articles=outcome.new_articles,
+            not_modified=outcome.not_modified,
+            conditional=outcome.conditional,
+            headers=outcome.headers,
+            retry_after=outcome.retry_after,
+            ttl_minutes=outcome.ttl_minutes,
+        )
+        penalised = outcome.ok or self._penalise(outcome)
+        decided = next_poll(
+            signal_,
+            self.policy(self.sources[row.name]),
+            row.state,
+            row.consecutive_failures,
+            now,
+            penalised=penalised,
+            rng=self._rng,
+        )
+        row.next_poll_at, row.next_poll_reason = decided.at, decided.reason
+        row.state = decided.state
+        release(row)
+        event = assess(
+            session,
+            row,
+            now,
+            failing_after=self.settings.daemon.failing_after,
+            silent_after=self.settings.daemon.silent_after,
+        )
+        session.add(row)
+        self._due[row.name] = decided.at
+        self._reasons[row.name] = decided.reason
+        if event is not None:
+            alerts = health_alerts(event, self.operations_channels, now)
+            session.add_all(alerts)
+            self.metrics.health_alerts.labels(event.condition).inc()
+            log(
+                logging.WARNING if event.condition != "recovered" else logging.INFO,
+                f"health alert: {event.subject} -> "
+                f"{', '.join(self.operations_channels) or 'no operations channel'}",
+                event="health_alert",
+                source=row.name,
+                condition=event.condition,
+                channels=self.operations_channels,
+            )
+            if alerts:
+                self.alerts.request_delivery()
+
+    def _log_poll(self, outcome: SourceOutcome) -> None:
+        due = self._due.get(outcome.source)
+        reason = self._reasons.get(outcome.source)
+        fields: dict[str, Any] = {
+            "event": "poll",
+            "source": outcome.source,
+            "outcome": "error"
+            if not outcome.ok
+            else ("not_modified" if outcome.not_modified else "ok"),
+            "entries": outcome.entries,
+            "new": outcome.new_articles,
+            "duplicates": outcome.duplicates,
+            "seconds": round(outcome.seconds, 3),
+            "next_poll": due.isoformat(timespec="seconds") if due else None,
+            "next_poll_reason": reason,
+            "worker": self.owner,
+        }
+        if outcome.ok:
+            text = (
+                f"poll {outcome.source} {fields['outcome']} entries={outcome.entries} "
+                f"new={outcome.new_articles} dup={outcome.duplicates} "
+                f"{outcome.seconds:.2f}s; next {fields['next_poll']} ({reason})"
+            )
+            log(logging.INFO, text, **fields)
+        else:
+            fields["error"] = outcome.error
+            text = (
+                f"poll {outcome.source} failed: {outcome.error}; "
+                f"next {fields['next_poll']} ({reason})"
+            )
+            log(logging.WARNING, text, **fields)
+
+    async def _renew_leases(self) -> None:
+        if not self._polling:
+            return
+        until = utcnow() + self.settings.daemon.lease
+        with session_scope(self.engine) as session:
+            renew(session, Source, list(self._polling.values()), self.owner, until)
+
+    def add_once(self, func: Any, when: datetime, job_id: str) -> None:
+        """A one-off job, unless one with this id is already waiting (keep the earlier)."""
+        if self.stopping:
+            return
+        with contextlib.suppress(ConflictingIdError):
+            self.scheduler.add_job(func, DateTrigger(run_date=when), id=job_id)
+
+
+__all__ = ["Daemon", "alerting"]
