@@ -8,39 +8,13 @@ body and settings it would use itself; otherwise it works it out again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from crawler.dedup.story import Deduplicator, Fingerprint
+from crawler.dedup.story import Deduplicator
 from crawler.extract.article import ExtractedPage, extract_article
 from crawler.extract.text import one_line
+from crawler.model import AnalysisSpec, PageAnalysis
 from crawler.settings import DedupSettings, TopicSettings
-from crawler.status.rules import Classification, RulesClassifier, rules_for
-
-
-@dataclass(frozen=True)
-class AnalysisSpec:
-    """The settings an analysis depends on, as ingest would apply them to one topic."""
-
-    dedup: str
-    """`DedupSettings` as JSON, without the Redis address (a fingerprint does not use it)."""
-    topic: str | None
-    """`TopicSettings` as JSON when the topic is classified by the rules, else None."""
-
-    @classmethod
-    def of(cls, dedup: DedupSettings, topic: TopicSettings | None) -> AnalysisSpec:
-        fingerprinting = dedup.model_copy(update={"redis_url": None})
-        rules = topic is not None and topic.classifier.backend == "rules"
-        return cls(fingerprinting.model_dump_json(), topic.model_dump_json() if rules else None)
-
-
-@dataclass
-class PageAnalysis:
-    title: str
-    body: str
-    spec: AnalysisSpec
-    fingerprint: Fingerprint
-    verdict: Classification | None
-
+from crawler.status.backend import rules_for
+from crawler.status.rules import RulesClassifier
 
 _TOOLS: dict[AnalysisSpec, tuple[Deduplicator, RulesClassifier | None]] = {}
 

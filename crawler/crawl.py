@@ -22,10 +22,11 @@ from sqlmodel import Session
 
 from crawler.fetch.http import HttpFetcher
 from crawler.fetch.urls import canonical_or_none
+from crawler.model import AnalysisSpec, Candidate, PollResult
 from crawler.settings import NetworkSettings, SourceSettings
-from crawler.sources.feed import FeedPoll, poll_feed
+from crawler.sources import poller
 from crawler.store.db import session_scope, utcnow
-from crawler.store.ingest import Candidate, Ingestor, IngestReport
+from crawler.store.ingest import Ingestor, IngestReport
 from crawler.store.sources import record_failure, record_success, sync_sources
 from crawler.store.tables import Source
 
@@ -97,41 +98,10 @@ class CrawlReport:
         }
 
 
-@dataclass
-class SourceOutcome:
-    """What one poll of one source showed: the daemon's polling policy reads this."""
-
-    source: str
-    error: str | None = None
-    status: int | None = None
-    retry_after: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    ttl_minutes: int | None = None
-    not_modified: bool = False
-    conditional: bool = True
-    entries: int = 0
-    new_articles: int = 0
-    duplicates: int = 0
-    near_duplicates: int = 0
-    article_ids: list[int] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
-    seconds: float = 0.0
-    pages_seconds: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def network_error(self) -> bool:
-        """Failed before any HTTP response: the network, not the feed, may be at fault."""
-        return self.error is not None and self.status is None
-
-
 # Called inside the transaction that stores a source's articles and health, so the
 # caller's own bookkeeping (next poll time, lease) commits with them or not at all.
-Finish = Callable[[Session, Source, SourceOutcome], None]
-Penalise = Callable[[SourceOutcome], bool]
+Finish = Callable[[Session, Source, PollResult], None]
+Penalise = Callable[[PollResult], bool]
 
 
 class Crawl:
@@ -155,6 +125,7 @@ class Crawl:
         self.penalise = penalise
         self.report = CrawlReport()
         self._state: dict[str, tuple[str | None, str | None, Any]] = {}
+        self._fetcher: HttpFetcher | None = None
 
     async def run(self, sources: Sequence[SourceSettings]) -> CrawlReport:
         enabled = [s for s in sources if s.enabled]
@@ -178,73 +149,66 @@ class Crawl:
 
     async def run_source(
         self, fetcher: HttpFetcher, source: SourceSettings, *, conditional: bool = True
-    ) -> SourceOutcome:
+    ) -> PollResult:
         """Poll one source and commit what it gave; `conditional=False` forces a full fetch."""
-        outcome = SourceOutcome(source.name, conditional=conditional)
+        result = PollResult(source.name, conditional=conditional)
         self.progress("start", source.name)
+        self._fetcher = fetcher
         try:
-            if source.kind == "feed":
-                await self._feed(fetcher, source, outcome)
-            else:
-                await self._site(source, outcome)
+            await poller(source.kind)(self, source, result)
         except Exception as exc:  # one source's bug must never stop the others
-            self._fail(outcome, f"internal error: {type(exc).__name__}: {exc}")
+            self.fail(result, f"internal error: {type(exc).__name__}: {exc}")
         finally:
             self.progress("done", source.name)
-        return outcome
+        return result
 
-    def _fail(self, outcome: SourceOutcome, error: str) -> None:
-        name = outcome.source
-        outcome.error = outcome.error or error
-        outcome.seconds = time.monotonic() - outcome.started
+    # -- what a poller may ask (crawler.sources.SourceRun) ------------------------------
+
+    @property
+    def fetcher(self) -> HttpFetcher:
+        assert self._fetcher is not None, "polled outside run_source"
+        return self._fetcher
+
+    def validators(self, name: str) -> tuple[str | None, str | None]:
+        etag, last_modified, _ = self._stored_state(name)
+        return etag, last_modified
+
+    def last_crawl(self, name: str) -> Any:
+        return self._stored_state(name)[2]
+
+    def known_urls(self, urls: list[str]) -> set[str]:
+        with session_scope(self.engine) as session:
+            return self.ingestor.known_urls(session, urls)
+
+    def analysis(self, topic: str) -> AnalysisSpec | None:
+        return self.ingestor.analysis_spec(topic)
+
+    def page(self) -> None:
+        self.report.pages += 1
+        self.progress("page", "")
+
+    def fail(self, result: PollResult, error: str) -> None:
+        name = result.source
+        result.error = result.error or error
+        result.seconds = time.monotonic() - result.started
         self.report.errors.append({"source": name, "error": error})
         self.report.source(name)["error"] = error
-        penalise = self.penalise(outcome) if self.penalise else True
+        penalise = self.penalise(result) if self.penalise else True
         with session_scope(self.engine) as session:
             row = _row(session, name)
             record_failure(row, utcnow(), error, penalise=penalise)
             if self.finish is not None:
-                self.finish(session, row, outcome)
+                self.finish(session, row, result)
 
-    async def _feed(
-        self, fetcher: HttpFetcher, source: SourceSettings, outcome: SourceOutcome
-    ) -> None:
-        etag = last_modified = None
-        if outcome.conditional:
-            etag, last_modified, _ = self._stored_state(source.name)
-        poll: FeedPoll = await poll_feed(fetcher, source, etag=etag, last_modified=last_modified)
-        outcome.status, outcome.retry_after = poll.status, poll.retry_after
-        outcome.headers, outcome.ttl_minutes = poll.headers, poll.ttl_minutes
-        if poll.error:
-            self._fail(outcome, poll.error)
-            return
-        if poll.warning:
-            self.report.warnings.append({"source": source.name, "warning": poll.warning})
-        if poll.not_modified:
-            outcome.not_modified = True
-            self.report.not_modified += 1
-            self.report.source(source.name)["not_modified"] = True
-        candidates = poll.candidates
-        if source.fetch_articles and candidates:
-            began = time.monotonic()
-            candidates = await self._with_pages(outcome, candidates)
-            outcome.pages_seconds = time.monotonic() - began
-        self._store(outcome, candidates, poll)
-
-    async def _with_pages(
-        self, outcome: SourceOutcome, candidates: list[Candidate]
-    ) -> list[Candidate]:
+    async def with_pages(self, result: PollResult, candidates: list[Candidate]) -> list[Candidate]:
         """Fetch pages of entries not stored yet, storing them in batches as they arrive.
 
         Returns what is left for the source's final transaction: entries stored before
         and the pages of the last batch.
         """
-        try:
-            from crawler.sources.sites import fetch_article_pages
-        except ImportError:
-            return candidates
-        with session_scope(self.engine) as session:
-            known = self.ingestor.known_urls(session, [c.url for c in candidates])
+        from crawler.sources.sites import fetch_article_pages
+
+        known = self.known_urls([c.url for c in candidates])
         stored: list[Candidate] = []
         fresh: list[Candidate] = []
         for candidate in candidates:
@@ -263,8 +227,8 @@ class Crawl:
             fetch_article_pages(
                 fresh,
                 self.network,
-                on_page=self._page,
-                analysis=self.ingestor.analysis_spec,
+                on_page=self.page,
+                analysis=self.analysis,
                 on_ready=arrived,
             )
         )
@@ -279,7 +243,8 @@ class Crawl:
                 if ready and not fetch.done():
                     batch = ready[:]
                     del ready[:]
-                    self._store_batch(outcome, batch)
+                    with self._ingesting(result, batch):
+                        pass
             await fetch
         finally:
             if not fetch.done():
@@ -288,89 +253,58 @@ class Crawl:
                     await fetch
         return stored + ready
 
-    def _page(self) -> None:
-        self.report.pages += 1
-        self.progress("page", "")
-
-    async def _site(self, source: SourceSettings, outcome: SourceOutcome) -> None:
-        try:
-            from crawler.sources.sites import crawl_site
-        except ImportError:
-            self._fail(outcome, f"{source.kind} sources are not supported in this build")
-            return
-        since = self._stored_state(source.name)[2]
-
-        def known(urls: list[str]) -> set[str]:
-            with session_scope(self.engine) as session:
-                return self.ingestor.known_urls(session, urls)
-
-        began = time.monotonic()
-        site = await crawl_site(
-            source,
-            self.network,
-            known_urls=known,
-            since=since,
-            on_page=self._page,
-            analysis=self.ingestor.analysis_spec,
-        )
-        outcome.pages_seconds = time.monotonic() - began
-        if site.error:
-            self._fail(outcome, site.error)
-        if site.candidates or not site.error:
-            self._store(outcome, site.candidates, None)
+    def store(
+        self, result: PollResult, candidates: list[Candidate], *, validators: bool = True
+    ) -> None:
+        """The source's last articles and its new state (ETag, health), in one transaction."""
+        if result.warning:
+            self.report.warnings.append({"source": result.source, "warning": result.warning})
+        if result.not_modified:
+            self.report.not_modified += 1
+            self.report.source(result.source)["not_modified"] = True
+        now = utcnow()
+        with self._ingesting(result, candidates) as session:
+            row = _row(session, result.source)
+            if validators:
+                etag, last_modified, final_url = result.etag, result.last_modified, result.final_url
+            else:
+                row.last_crawl_at = now
+                etag, last_modified, final_url = row.etag, row.last_modified, None
+            if result.error is None:
+                record_success(
+                    row,
+                    now,
+                    new_articles=result.new_articles,
+                    etag=etag,
+                    last_modified=last_modified,
+                    final_url=final_url,
+                )
+            elif result.new_articles:
+                row.last_new_at = now
+            result.seconds = time.monotonic() - result.started
+            if self.finish is not None and result.error is None:
+                self.finish(session, row, result)
 
     @contextlib.contextmanager
-    def _ingesting(self, outcome: SourceOutcome, candidates: list[Candidate]) -> Iterator[Session]:
-        """Ingest in a transaction of its own, counted in `outcome`; the body adds to the
+    def _ingesting(self, result: PollResult, candidates: list[Candidate]) -> Iterator[Session]:
+        """Ingest in a transaction of its own, counted in `result`; the body adds to the
         transaction. On rollback the index forgets the batch; on commit the report
         counts it."""
         ingest: IngestReport | None = None
         try:
             with session_scope(self.engine) as session:
                 ingest = self.ingestor.ingest(session, candidates, now=utcnow())
-                outcome.entries += ingest.seen
-                outcome.new_articles += ingest.new_articles
-                outcome.duplicates += ingest.duplicates
-                outcome.near_duplicates += ingest.near_duplicates
-                outcome.article_ids += ingest.article_ids
+                result.entries += ingest.seen
+                result.new_articles += ingest.new_articles
+                result.duplicates += ingest.duplicates
+                result.near_duplicates += ingest.near_duplicates
+                result.article_ids += ingest.article_ids
                 yield session
         except BaseException:
             if ingest is not None:
                 self.ingestor.forget(ingest)
             raise
-        self.report.add(outcome.source, ingest)
-
-    def _store_batch(self, outcome: SourceOutcome, candidates: list[Candidate]) -> None:
-        """Store fetched pages in a transaction of their own while the rest download."""
-        with self._ingesting(outcome, candidates):
-            pass
-
-    def _store(
-        self, outcome: SourceOutcome, candidates: list[Candidate], poll: FeedPoll | None
-    ) -> None:
-        """The source's last articles and its new state (ETag, health), in one transaction."""
-        now = utcnow()
-        with self._ingesting(outcome, candidates) as session:
-            row = _row(session, outcome.source)
-            if poll is None:
-                row.last_crawl_at = now
-                etag, last_modified, final_url = row.etag, row.last_modified, None
-            else:
-                etag, last_modified, final_url = poll.etag, poll.last_modified, poll.final_url
-            if outcome.error is None:
-                record_success(
-                    row,
-                    now,
-                    new_articles=outcome.new_articles,
-                    etag=etag,
-                    last_modified=last_modified,
-                    final_url=final_url,
-                )
-            elif outcome.new_articles:
-                row.last_new_at = now
-            outcome.seconds = time.monotonic() - outcome.started
-            if self.finish is not None and outcome.error is None:
-                self.finish(session, row, outcome)
+        self.report.add(result.source, ingest)
 
 
 def _row(session: Any, name: str) -> Source:

@@ -24,13 +24,13 @@ import unicodedata
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from crawler.dedup.bands import BandIndex, signature_keys
 from crawler.extract.boilerplate import strip_boilerplate, strip_boilerplate_words
+from crawler.model import Fingerprint
 from crawler.settings import DedupSettings
 
 SCHEME = "affine32"
@@ -142,14 +142,6 @@ def _overlaps(a: np.ndarray, others: Sequence[np.ndarray]) -> list[int]:
     hits = np.concatenate(([0], np.cumsum(a[at] == values)))
     ends = np.cumsum([len(b) for b in others])
     return (hits[ends] - hits[ends - [len(b) for b in others]]).tolist()
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    content_hash: str
-    signature: bytes
-    shingles: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint32), compare=False)
-    """Sorted and unique, which `jaccard` relies on."""
 
 
 # The LSH is a finder for the exact check, so it is tuned for recall: a pair at the

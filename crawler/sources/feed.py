@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -20,9 +21,10 @@ import feedparser
 from feedparser.encodings import convert_to_utf8
 
 from crawler.fetch.http import FetchError, HttpFetcher
+from crawler.model import Candidate, PollResult
 from crawler.runtime.workers import run_in_worker
 from crawler.settings import SourceSettings
-from crawler.store.ingest import Candidate
+from crawler.sources import SourceRun
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, "
@@ -37,28 +39,6 @@ _REPLACEMENT_REF = b"&#xFFFD;"
 
 class FeedError(Exception):
     """A feed that could not be read; the message says why."""
-
-
-@dataclass
-class FeedPoll:
-    """What one poll of one feed found."""
-
-    source: str
-    candidates: list[Candidate] = field(default_factory=list)
-    not_modified: bool = False
-    etag: str | None = None
-    last_modified: str | None = None
-    final_url: str | None = None
-    error: str | None = None
-    status: int | None = None
-    retry_after: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    warning: str | None = None
-    ttl_minutes: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def _prolog(document: bytes) -> bytes:
@@ -227,14 +207,16 @@ async def poll_feed(
     *,
     etag: str | None = None,
     last_modified: str | None = None,
-) -> FeedPoll:
-    """Poll one feed once; errors are returned in the result, never raised."""
+    into: PollResult | None = None,
+) -> PollResult:
+    """Poll one feed once into `into` (or a new result); errors are recorded, never raised."""
     headers: dict[str, str] = {}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    poll = FeedPoll(source=source.name, etag=etag, last_modified=last_modified)
+    poll = into if into is not None else PollResult(source.name)
+    poll.etag, poll.last_modified = etag, last_modified
     try:
         result = await fetcher.get(str(source.url), headers=headers, accept=FEED_ACCEPT)
     except FetchError as exc:
@@ -267,3 +249,20 @@ async def poll_feed(
     except Exception as exc:  # a parser bug on hostile bytes must not stop the run
         poll.error = f"cannot parse feed: {type(exc).__name__}: {exc}"
     return poll
+
+
+async def poll(run: SourceRun, source: SourceSettings, result: PollResult) -> None:
+    """The `feed` kind: a conditional GET, a parse in a worker, then pages if asked for."""
+    etag = last_modified = None
+    if result.conditional:
+        etag, last_modified = run.validators(source.name)
+    await poll_feed(run.fetcher, source, etag=etag, last_modified=last_modified, into=result)
+    if result.error:
+        run.fail(result, result.error)
+        return
+    candidates = result.candidates
+    if source.fetch_articles and candidates:
+        began = time.monotonic()
+        candidates = await run.with_pages(result, candidates)
+        result.pages_seconds = time.monotonic() - began
+    run.store(result, candidates)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,10 +23,11 @@ from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.analysis import AnalysisSpec
 from crawler.extract.article import ExtractedPage
+from crawler.model import AnalysisSpec, Candidate, PollResult
 from crawler.runtime.loop import ensure_reactor
 from crawler.settings import DEFAULT_TOPIC_NAME, NetworkSettings, SourceSettings
+from crawler.sources import SourceRun
 from crawler.sources.scrapy_settings import (
     ARTICLE_TIME_BUDGET,
     SITE_TIME_BUDGET,
@@ -34,7 +36,6 @@ from crawler.sources.scrapy_settings import (
 )
 from crawler.sources.spiders import ArticleSpider, ListingSpider, NewsSitemapSpider
 from crawler.sources.spiders.base import KnownURLs
-from crawler.store.ingest import Candidate
 
 OnPage = Callable[[], None]
 Analysis = Callable[[str], AnalysisSpec | None]
@@ -294,3 +295,21 @@ async def crawl_site(
         else:
             result.candidates.append(_site_candidate(source, item))
     return result
+
+
+async def poll(run: SourceRun, source: SourceSettings, result: PollResult) -> None:
+    """The `listing` and `sitemap` kinds: one spider run for the articles not stored yet."""
+    began = time.monotonic()
+    site = await crawl_site(
+        source,
+        run.network,
+        known_urls=run.known_urls,
+        since=run.last_crawl(source.name),
+        on_page=run.page,
+        analysis=run.analysis,
+    )
+    result.pages_seconds = time.monotonic() - began
+    if site.error:
+        run.fail(result, site.error)
+    if site.candidates or not site.error:
+        run.store(result, site.candidates, validators=False)

@@ -16,18 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from crawler.model import STATUSES
+
 DEFAULT_LEXICON = Path(__file__).with_name("lexicon.toml")
-STATUSES = (
-    "none",
-    "proposed",
-    "scheduled",
-    "ongoing",
-    "progress",
-    "stalled",
-    "collapsed",
-    "ceasefire",
-    "agreement",
-)
 NEUTRAL = "neutral"
 MARKER_KINDS = (
     "negation_before",

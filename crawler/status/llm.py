@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
+from crawler.model import STATUSES, Classification, Classifier
 from crawler.settings import ClassifierSettings
-from crawler.status.rules import STATUSES, Classification, Classifier
 
 log = logging.getLogger(__name__)
 

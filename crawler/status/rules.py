@@ -8,36 +8,26 @@ another war ("the Gaza truce")? Cues then count, weighted by where they stand
 (headline over lede over tail), towards the status they really report. The sentences
 that weighed most for the winner are the evidence a person can check.
 
-`make_classifier(topic)` returns the backend a topic is configured for: these rules,
-or an OpenAI-compatible model that falls back to them (`crawler.status.llm`).
+`crawler.status.backend` picks the reader a topic is configured for.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crawler.extract.sentences import split_sentences
-from crawler.status.lexicon import NEUTRAL, STATUSES, Cue, Lexicon, StartFinder, load_lexicon
+from crawler.model import STATUSES, Classification
+from crawler.status.lexicon import NEUTRAL, Cue, Lexicon, StartFinder, load_lexicon
 
 if TYPE_CHECKING:
-    from crawler.settings import TopicSettings
+    pass
 
-__all__ = [
-    "DECISIVE",
-    "STATUSES",
-    "Classification",
-    "Classifier",
-    "RulesClassifier",
-    "classify",
-    "make_classifier",
-    "make_classifiers",
-]
+__all__ = ["RulesClassifier", "classify"]
 
-DECISIVE = frozenset({"ceasefire", "agreement", "collapsed"})
 # Two cues matching the same words: the more specific reading wins ("sign a ceasefire
 # deal" is a ceasefire, "declares the truce over" a collapse).
 _PRECEDENCE = {
@@ -61,19 +51,6 @@ _CLAUSE_BREAK = re.compile(
     r";|:\s|\s[—–-]\s|,?\s(?:but|though|although|while|whereas|where)\s", re.IGNORECASE
 )
 _MIN_WORDS = 4
-
-
-@dataclass(frozen=True)
-class Classification:
-    status: str = "none"
-    confidence: float = 0.0
-    evidence: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, object]:
-        return {"status": self.status, "confidence": self.confidence, "evidence": self.evidence}
-
-
-Classifier = Callable[[str, str], Classification]
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,23 +320,3 @@ def classify(title: str, text: str) -> Classification:
     if _default is None:
         _default = RulesClassifier()
     return _default.classify(title, text)
-
-
-def rules_for(topic: TopicSettings) -> RulesClassifier:
-    """The rules classifier with the topic's lexicon merged over the default."""
-    return RulesClassifier(load_lexicon(topic.classifier.lexicon))
-
-
-def make_classifier(topic: TopicSettings) -> Classifier:
-    """The backend `topic.classifier` asks for; the LLM one falls back to the rules."""
-    rules = rules_for(topic)
-    if topic.classifier.backend == "llm":
-        from crawler.status.llm import LLMClassifier
-
-        return LLMClassifier(topic.classifier, fallback=rules)
-    return rules
-
-
-def make_classifiers(topics: Iterable[TopicSettings]) -> dict[str, Classifier]:
-    """Per topic name, its classifier: what `Ingestor(classifiers=...)` takes."""
-    return {topic.name: make_classifier(topic) for topic in topics}

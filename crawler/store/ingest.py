@@ -17,42 +17,19 @@ import numpy as np
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, SQLModel
 
-from crawler.analysis import AnalysisSpec, PageAnalysis
-from crawler.dedup.story import Deduplicator, Fingerprint
+from crawler.dedup.story import Deduplicator
 from crawler.extract.text import html_to_text, one_line
 from crawler.fetch.urls import canonical_or_none, outlet_of
+from crawler.model import AnalysisSpec, Candidate, Classification, Fingerprint
 from crawler.settings import DedupSettings, TopicSettings
+from crawler.status.backend import make_classifiers
 from crawler.status.relevance import TopicQuery
-from crawler.status.rules import Classification, classify, make_classifiers
+from crawler.status.rules import classify
 from crawler.store.db import as_utc, utcnow
 from crawler.store.tables import Article, Story
 
 T = TypeVar("T")
 Classify = Callable[[str, str], Classification]
-
-
-@dataclass
-class Candidate:
-    """What a source knows of one article before it is stored."""
-
-    url: str
-    title: str
-    topic: str
-    summary: str = ""
-    text: str | None = None
-    published: datetime | None = None
-    source: str | None = None
-    outlet: str | None = None
-    author: str | None = None
-    language: str | None = None
-    text_source: str = "summary"
-    extract_error: str | None = None
-    analysis: PageAnalysis | None = None
-    """Fingerprint and status worked out beside extraction, if they were."""
-
-    @property
-    def body(self) -> str:
-        return self.text if self.text else self.summary
 
 
 @dataclass

@@ -43,8 +43,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from crawler.model import DECISIVE, STATUSES
 from crawler.settings import format_duration
-from crawler.status.rules import DECISIVE, STATUSES
 from crawler.store.db import iso
 from notifier.settings import SHIFT_KINDS, AlertSettings
 

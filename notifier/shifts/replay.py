@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from crawler.extract.text import one_line
+from crawler.model import STATUSES, Candidate, Classification
 from crawler.settings import DedupSettings, TopicSettings
-from crawler.status.rules import STATUSES, Classification
 from crawler.store.db import session_scope
-from crawler.store.ingest import Candidate, Ingestor
+from crawler.store.ingest import Ingestor
 from notifier.settings import AlertSettings
 from notifier.shifts.record import detect_and_record
 from notifier.tables import Shift

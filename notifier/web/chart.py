@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from markupsafe import Markup, escape
 
-from crawler.status.rules import STATUSES
+from crawler.model import STATUSES
 
 # One colour per status, from quiet (none) to decisive; also used for badges.
 STATUS_COLOURS: dict[str, str] = {

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlmodel import Session
 
-from crawler.status.rules import STATUSES
+from crawler.model import STATUSES
 from crawler.store.db import session_scope, utcnow
 from crawler.store.reports import list_articles, list_sources
 from notifier.alerts.outbox import RequeueError, requeue_alert

@@ -24,15 +24,11 @@ from sqlalchemy import func, select
 
 from crawler.extract.article import extract_article
 from crawler.fetch.guard import BlockedURL, check_url_sync
+from crawler.model import Classification, Classifier
 from crawler.settings import MAX_REDIRECTS, NetworkSettings, TopicSettings
+from crawler.status.backend import make_classifier, rules_for
 from crawler.status.lexicon import LexiconError
-from crawler.status.rules import (
-    Classification,
-    Classifier,
-    RulesClassifier,
-    make_classifier,
-    rules_for,
-)
+from crawler.status.rules import RulesClassifier
 from crawler.store.db import session_scope
 from crawler.store.tables import Article
 from scheduler.cli.app import ConfigOption, JsonOption, app

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from crawler.status.rules import STATUSES
+from crawler.model import STATUSES
 from crawler.store.db import session_scope
 from crawler.store.reports import list_articles, list_sources, list_stories
 from scheduler.cli.app import ConfigOption, JsonOption, app

@@ -34,8 +34,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from crawler.crawl import Crawl, SourceOutcome
+from crawler.crawl import Crawl
 from crawler.fetch.http import HttpFetcher
+from crawler.model import PollResult
 from crawler.runtime.workers import warm_up
 from crawler.settings import SourceSettings
 from crawler.store.db import session_scope, utcnow
@@ -50,13 +51,7 @@ from scheduler.daemon.jobs import AlertJobs
 from scheduler.daemon.logs import log
 from scheduler.daemon.metrics import Metrics
 from scheduler.daemon.ops_web import WebServer, ops_router
-from scheduler.daemon.polling import (
-    Connectivity,
-    PollPolicy,
-    PollSignal,
-    next_poll,
-    use_conditional,
-)
+from scheduler.daemon.polling import Connectivity, PollPolicy, next_poll, use_conditional
 from scheduler.pipeline import build_ingestor
 
 GRACE = 6.0  # seconds in-flight polls get to finish after SIGTERM before being cancelled
@@ -281,7 +276,7 @@ class Daemon:
             return row.next_poll_at
         return now + RETRY_SOON
 
-    def _penalise(self, outcome: SourceOutcome) -> bool:
+    def _penalise(self, outcome: PollResult) -> bool:
         return not self.connectivity.offline(outcome.source, network_error=outcome.network_error)
 
     def policy(self, source: SourceSettings) -> PollPolicy:
@@ -296,7 +291,7 @@ class Daemon:
             full_fetch_every=d.full_fetch_every,
         )
 
-    def _finish(self, session: Session, row: Source, outcome: SourceOutcome) -> None:
+    def _finish(self, session: Session, row: Source, outcome: PollResult) -> None:
         """In the poll's transaction: next poll time, health alerts, lease released."""
         now = utcnow()
         if not holds(row, self.owner, now):
@@ -306,18 +301,9 @@ class Daemon:
                 event="lease_lost",
                 source=row.name,
             )
-        signal_ = PollSignal(
-            ok=outcome.ok,
-            new_articles=outcome.new_articles,
-            not_modified=outcome.not_modified,
-            conditional=outcome.conditional,
-            headers=outcome.headers,
-            retry_after=outcome.retry_after,
-            ttl_minutes=outcome.ttl_minutes,
-        )
         penalised = outcome.ok or self._penalise(outcome)
         decided = next_poll(
-            signal_,
+            outcome,
             self.policy(self.sources[row.name]),
             row.state,
             row.consecutive_failures,
@@ -354,7 +340,7 @@ class Daemon:
             if alerts:
                 self.alerts.request_delivery()
 
-    def _log_poll(self, outcome: SourceOutcome) -> None:
+    def _log_poll(self, outcome: PollResult) -> None:
         due = self._due.get(outcome.source)
         reason = self._reasons.get(outcome.source)
         fields: dict[str, Any] = {

@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from crawler.crawl import SourceOutcome
+from crawler.model import PollResult
 from crawler.store.db import session_scope
 from crawler.store.tables import Article, Source, Story
 from notifier.tables import Alert, Shift
@@ -133,7 +133,7 @@ class Metrics:
         if engine is not None:
             r.register(StoredTotals(engine))
 
-    def observe_poll(self, outcome: SourceOutcome, kind: str) -> None:
+    def observe_poll(self, outcome: PollResult, kind: str) -> None:
         if outcome.ok:
             label = "not_modified" if outcome.not_modified else "ok"
             self.last_success.set_to_current_time()

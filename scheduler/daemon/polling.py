@@ -13,12 +13,13 @@ The state these decisions carry between polls lives in `Source.state` as plain J
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from crawler.fetch.http import retry_after_seconds
+from crawler.model import PollResult
 from crawler.settings import format_duration
 from crawler.store.db import as_utc
 
@@ -47,19 +48,6 @@ class PollPolicy:
     @property
     def slowest(self) -> float:
         return max(self.interval, self.max_interval).total_seconds()
-
-
-@dataclass(frozen=True)
-class PollSignal:
-    """What the policy reads from one poll."""
-
-    ok: bool
-    new_articles: int = 0
-    not_modified: bool = False
-    conditional: bool = True
-    headers: dict[str, str] = field(default_factory=dict)
-    retry_after: str | None = None
-    ttl_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +114,7 @@ def adapt(factor: float, recent_new: list[int], policy: PollPolicy) -> tuple[flo
 
 
 def next_poll(
-    signal: PollSignal,
+    signal: PollResult,
     policy: PollPolicy,
     state: dict[str, Any],
     consecutive_failures: int,
@@ -180,7 +168,7 @@ def next_poll(
     return NextPoll(now + timedelta(seconds=delay), reason, state)
 
 
-def _confirm_304(state: dict[str, Any], signal: PollSignal, now: datetime) -> None:
+def _confirm_304(state: dict[str, Any], signal: PollResult, now: datetime) -> None:
     """A full fetch after 304s that finds new articles shows the 304s were hiding them."""
     if not signal.conditional and state.get("since_304"):
         if signal.new_articles > 0:
@@ -190,7 +178,7 @@ def _confirm_304(state: dict[str, Any], signal: PollSignal, now: datetime) -> No
         state["since_304"] = int(state.get("since_304", 0)) + 1
 
 
-def _count_conditional(state: dict[str, Any], signal: PollSignal, policy: PollPolicy) -> None:
+def _count_conditional(state: dict[str, Any], signal: PollResult, policy: PollPolicy) -> None:
     if signal.conditional:
         state["conditional_polls"] = int(state.get("conditional_polls", 0)) + 1
     else:

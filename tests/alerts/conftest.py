@@ -19,10 +19,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 
 from crawler.extract.text import one_line
+from crawler.model import Candidate, Classification
 from crawler.settings import TopicSettings
-from crawler.status.rules import Classification
 from crawler.store.db import session_scope
-from crawler.store.ingest import Candidate, Ingestor
+from crawler.store.ingest import Ingestor
 from scheduler.database import open_database
 
 T0 = datetime(2025, 3, 14, 14, 0, tzinfo=UTC)

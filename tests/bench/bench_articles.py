@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from crawler.model import Candidate
 from crawler.runtime.loop import run
 from crawler.settings import NetworkSettings
 from crawler.sources.sites import fetch_article_pages
-from crawler.store.ingest import Candidate
 
 
 def _serve(port_queue: multiprocessing.Queue, pages: int) -> None:  # type: ignore[type-arg]

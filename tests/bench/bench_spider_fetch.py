@@ -34,10 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from crawler import workers
 from crawler.extract.article import ExtractedPage
+from crawler.model import Candidate
 from crawler.runtime.loop import run
 from crawler.settings import NetworkSettings
 from crawler.sources.sites import fetch_article_pages
-from crawler.store.ingest import Candidate
 from tests.bench.bench_article_path import _serve
 
 

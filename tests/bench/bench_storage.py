@@ -27,9 +27,10 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from crawler.model import Candidate
 from crawler.settings import TopicSettings
 from crawler.store.db import normalise_url, session_scope
-from crawler.store.ingest import Candidate, Ingestor
+from crawler.store.ingest import Ingestor
 from scheduler.database import open_database
 
 PLACES = ["Geneva", "Istanbul", "Riyadh", "Abu Dhabi", "Vienna", "Minsk", "Doha", "Jeddah"]

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from crawler.settings import ClassifierSettings, TopicSettings
+from crawler.status.backend import make_classifier
 from crawler.status.llm import LLMClassifier, LLMError, parse_answer
-from crawler.status.rules import classify, make_classifier
+from crawler.status.rules import classify
 
 KEY = "sk-test-secret-4f9a7c"
 TITLE = "Russia and Ukraine hold talks in Istanbul"

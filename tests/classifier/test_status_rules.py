@@ -7,17 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from crawler.model import DECISIVE, STATUSES, Classification
 from crawler.settings import TopicSettings
+from crawler.status.backend import make_classifier, make_classifiers
 from crawler.status.lexicon import LexiconError, load_lexicon
-from crawler.status.rules import (
-    DECISIVE,
-    STATUSES,
-    Classification,
-    RulesClassifier,
-    classify,
-    make_classifier,
-    make_classifiers,
-)
+from crawler.status.rules import RulesClassifier, classify
 from tests.eval.status import evaluate, load_rows
 
 SEEDS = Path("/work/shared/seeds")

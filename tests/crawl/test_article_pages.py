@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+from crawler.model import Candidate
 from crawler.runtime.loop import run
 from crawler.settings import NetworkSettings
 from crawler.sources.sites import crawl_site, fetch_article_pages, read_pages
-from crawler.store.ingest import Candidate
 from tests.crawl.testsite import Page, TestSite, article_html
 
 COOKIE_WALL = """<html lang="en"><body><div class="consent"><h1>Before you continue</h1>
@@ -163,8 +163,8 @@ async def test_fetched_pages_are_stored_while_a_slow_page_still_downloads(
     from crawler.settings import SourceSettings, TopicSettings
     from crawler.store.db import session_scope
     from crawler.store.ingest import Ingestor
-    from crawler.store.tables import Article
     from crawler.store.migrate import open_database
+    from crawler.store.tables import Article
     from tests.feeds import Entry, rss
 
     slow, *others = site.articles

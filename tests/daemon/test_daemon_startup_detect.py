@@ -7,8 +7,8 @@ import json
 import time
 from datetime import UTC, datetime
 
+from crawler.model import Candidate
 from crawler.store.db import session_scope
-from crawler.store.ingest import Candidate
 from scheduler.config import load_settings
 from scheduler.database import open_database
 from scheduler.pipeline import build_ingestor

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from crawler.model import Candidate
 from crawler.settings import DedupSettings, TopicSettings
 from crawler.store.db import session_scope
-from crawler.store.ingest import Candidate, Ingestor
-from crawler.store.reports import list_articles, list_stories
+from crawler.store.ingest import Ingestor
 from crawler.store.migrate import open_database
+from crawler.store.reports import list_articles, list_stories
 
 SEEDS = Path("/work/shared/seeds")
 if not SEEDS.is_dir():  # the repository's copy, when the shared folder is absent

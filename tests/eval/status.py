@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.status.rules import STATUSES, Classification, classify
+from crawler.model import STATUSES, Classification
+from crawler.status.rules import classify
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "status_labelled.jsonl"
 SPLITS = ("tune", "heldout", "all")

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from crawler.fetch.http import HttpFetcher
+from crawler.model import Candidate
 from crawler.settings import NetworkSettings, SourceSettings, TopicSettings
 from crawler.sources.feed import poll_feed
 from crawler.store.db import session_scope
-from crawler.store.ingest import Candidate, Ingestor
+from crawler.store.ingest import Ingestor
 from crawler.store.tables import Article
 from scheduler.database import open_database
 from tests.feeds import Entry, rss

@@ -24,10 +24,11 @@ from crawler.extract.article import extract_article
 from crawler.extract.text import html_to_text, one_line
 from crawler.fetch.guard import BlockedURL, check_url_sync
 from crawler.fetch.urls import canonical_url, outlet_of
+from crawler.model import STATUSES
 from crawler.settings import SourceSettings
 from crawler.sources.feed import FeedError, parse_feed
 from crawler.status.relevance import TopicQuery
-from crawler.status.rules import STATUSES, classify
+from crawler.status.rules import classify
 from tests.feeds import REAL_FEEDS, Entry, rss
 from tests.hostile.fuzz import article_text, fuzz, mutate
 

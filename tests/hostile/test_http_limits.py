@@ -16,10 +16,10 @@ from collections.abc import Iterator
 import pytest
 
 from crawler.fetch.http import FetchError, HttpFetcher
+from crawler.model import Candidate
 from crawler.settings import NetworkSettings, SourceSettings
 from crawler.sources.feed import poll_feed
 from crawler.sources.sites import fetch_article_pages
-from crawler.store.ingest import Candidate
 from tests.servers import LocalHTTPServer, Response
 
 GIB = 1 << 30

@@ -16,9 +16,9 @@ import pytest
 
 from crawler.fetch.guard import BlockedURL, check_url
 from crawler.fetch.http import FetchError, HttpFetcher
+from crawler.model import Candidate
 from crawler.settings import NetworkSettings, SourceSettings
 from crawler.sources.sites import crawl_site, fetch_article_pages
-from crawler.store.ingest import Candidate
 from tests.servers import LocalHTTPServer, Response
 
 GUARDED = NetworkSettings(allow_private=False, total_timeout=5)

@@ -12,8 +12,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TwistedTimeout
 from twisted.python.failure import Failure
 
-from crawler.analysis import AnalysisSpec
 from crawler.fetch.urls import canonical_or_none
+from crawler.model import AnalysisSpec
 
 HTML_TYPES = frozenset({"", "text/html", "application/xhtml+xml", "text/plain"})
 KnownURLs = Callable[[list[str]], set[str]]

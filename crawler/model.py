@@ -1,0 +1,148 @@
+"""The domain types that cross the crawler's stages, named once.
+
+A source yields `Candidate`s and one `PollResult`; extraction may attach a
+`PageAnalysis` (the `Fingerprint` dedup needs and the `Classification` status gives);
+the store reads them all. Stages import these from here, never from one another, so
+a stage can change its insides without the others noticing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from crawler.settings import DedupSettings, TopicSettings
+
+STATUSES = (
+    "none",
+    "proposed",
+    "scheduled",
+    "ongoing",
+    "progress",
+    "stalled",
+    "collapsed",
+    "ceasefire",
+    "agreement",
+)
+"""The status taxonomy, in the order ties are broken."""
+
+DECISIVE = frozenset({"ceasefire", "agreement", "collapsed"})
+"""Statuses that alert on their own, without taking the lead."""
+
+
+@dataclass(frozen=True)
+class Classification:
+    status: str = "none"
+    confidence: float = 0.0
+    evidence: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"status": self.status, "confidence": self.confidence, "evidence": self.evidence}
+
+
+Classifier = Callable[[str, str], Classification]
+"""What reads a (title, text) pair: the rules, a model, or a chat-completions backend."""
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    content_hash: str
+    signature: bytes
+    shingles: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint32), compare=False)
+    """Sorted and unique, which `crawler.dedup.fingerprint.jaccard` relies on."""
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """The settings an analysis depends on, as ingest would apply them to one topic."""
+
+    dedup: str
+    """`DedupSettings` as JSON, without the Redis address (a fingerprint does not use it)."""
+    topic: str | None
+    """`TopicSettings` as JSON when the topic is classified by the rules, else None."""
+
+    @classmethod
+    def of(cls, dedup: DedupSettings, topic: TopicSettings | None) -> AnalysisSpec:
+        fingerprinting = dedup.model_copy(update={"redis_url": None})
+        rules = topic is not None and topic.classifier.backend == "rules"
+        return cls(fingerprinting.model_dump_json(), topic.model_dump_json() if rules else None)
+
+
+@dataclass
+class PageAnalysis:
+    """Fingerprint and status worked out beside extraction, for the text ingest will read."""
+
+    title: str
+    body: str
+    spec: AnalysisSpec
+    fingerprint: Fingerprint
+    verdict: Classification | None
+
+
+@dataclass
+class Candidate:
+    """What a source knows of one article before it is stored."""
+
+    url: str
+    title: str
+    topic: str
+    summary: str = ""
+    text: str | None = None
+    published: datetime | None = None
+    source: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    language: str | None = None
+    text_source: str = "summary"
+    extract_error: str | None = None
+    analysis: PageAnalysis | None = None
+    """Fingerprint and status worked out beside extraction, if they were."""
+
+    @property
+    def body(self) -> str:
+        return self.text if self.text else self.summary
+
+
+@dataclass
+class PollResult:
+    """What one poll of one source found and stored: the one record of a poll.
+
+    The source's poller fills in what the response said, the store adds what the
+    entries became, and the daemon's polling policy reads both to decide the next poll.
+    """
+
+    source: str
+    conditional: bool = True
+    """Whether ETag/Last-Modified were sent (a 304 can only answer a conditional poll)."""
+    candidates: list[Candidate] = field(default_factory=list)
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    final_url: str | None = None
+    error: str | None = None
+    warning: str | None = None
+    status: int | None = None
+    retry_after: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    ttl_minutes: int | None = None
+    entries: int = 0
+    new_articles: int = 0
+    duplicates: int = 0
+    near_duplicates: int = 0
+    article_ids: list[int] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0
+    pages_seconds: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def network_error(self) -> bool:
+        """Failed before any HTTP response: the network, not the feed, may be at fault."""
+        return self.error is not None and self.status is None
