@@ -1,20 +1,22 @@
 """Cue words marked in evidence sentences, with everything else escaped.
 
-The classifier owns its lexicon (`crawler.status.lexicon`, cue phrases as regular
-expressions); this module only borrows its patterns to mark them. Before that module
-exists, or if it cannot load, sentences are shown escaped and unmarked.
+Where the cues sit is the classifier's answer (`RulesClassifier.cue_spans`), the same
+one `peacewatch classify` colours in a terminal; this module only turns it into HTML.
+Plain terms (`stall*` by prefix) mark a topic's own words the same way.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterable
 from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-Cues = re.Pattern[str] | Iterable[str] | None
+from crawler.status.lexicon import LexiconError, load_lexicon
+from crawler.status.rules import RulesClassifier
+
+Cues = RulesClassifier | Iterable[str] | None
 
 
 @lru_cache(maxsize=64)
@@ -31,42 +33,35 @@ def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")", re.IGNORECASE)
 
 
-def highlight(sentence: str, cues: Cues) -> Markup:
-    """`sentence` escaped, each cue in `<mark>`.
+def _spans(sentence: str, cues: Cues) -> list[tuple[int, int]]:
+    if cues is None:
+        return []
+    if isinstance(cues, RulesClassifier):
+        return [(start, end) for start, end, _ in cues.cue_spans(sentence)]
+    pattern = _pattern(tuple(cues))
+    return [m.span() for m in pattern.finditer(sentence)] if pattern is not None else []
 
-    `cues` is a compiled pattern (the lexicon's) or plain terms: whole words, `term*`
-    by prefix.
-    """
-    pattern = cues if cues is None or isinstance(cues, re.Pattern) else _pattern(tuple(cues))
-    if pattern is None:
-        return Markup(escape(sentence))
+
+def highlight(sentence: str, cues: Cues) -> Markup:
+    """`sentence` escaped, each cue in `<mark>`: `cues` is a classifier's reader, or
+    plain terms (whole words, `term*` by prefix)."""
     out: list[str] = []
     last = 0
-    for match in pattern.finditer(sentence):
-        if match.end() == match.start():
-            continue
-        out.append(escape(sentence[last : match.start()]))
-        out.append(Markup("<mark>%s</mark>") % match.group(0))
-        last = match.end()
+    for start, end in sorted(_spans(sentence, cues)):
+        if start < last or end <= start:
+            continue  # overlapping or empty: the earlier, longer mark stands
+        out.append(escape(sentence[last:start]))
+        out.append(Markup("<mark>%s</mark>") % sentence[start:end])
+        last = end
     out.append(escape(sentence[last:]))
     return Markup("").join(out)
 
 
 @lru_cache(maxsize=16)
-def cue_pattern(lexicon_path: str | None = None) -> re.Pattern[str] | None:
-    """The classifier's status cues (not its neutral ones) as one pattern, if it has any."""
+def cue_reader(lexicon_path: str | None = None) -> RulesClassifier | None:
+    """The reader whose cues a topic's evidence is marked with; None if its lexicon
+    cannot load (a display nicety must never break the page)."""
     try:
-        lexicon_module = importlib.import_module("crawler.status.lexicon")
-        lexicon = lexicon_module.load_lexicon(lexicon_path)
-        neutral = getattr(lexicon_module, "NEUTRAL", "neutral")
-        patterns = [cue.pattern for cue in lexicon.cues if cue.status != neutral]
-    except Exception:  # a display nicety must never break the page
-        return None
-    if not patterns:
-        return None
-    patterns.sort(key=len, reverse=True)
-    body = "|".join(f"(?:{p})" for p in patterns)
-    try:
-        return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
-    except re.error:
+        return RulesClassifier(load_lexicon(lexicon_path))
+    except (LexiconError, OSError):
         return None

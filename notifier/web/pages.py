@@ -23,7 +23,7 @@ from notifier.web import queries
 from notifier.web.api import db_session
 from notifier.web.chart import STATUS_COLOURS, colour, ordered_statuses, render_timeline
 from notifier.web.feed import shifts_atom
-from notifier.web.highlight import cue_pattern, highlight
+from notifier.web.highlight import cue_reader, highlight
 from notifier.web.security import CSRF_FIELD, csrf_ok, csrf_token, set_csrf_cookie
 
 router = APIRouter()
@@ -68,8 +68,8 @@ templates = Jinja2Templates(env=_environment())
 
 
 def _cues(request: Request) -> dict[str, Any]:
-    """Each topic's cue pattern (its classifier may use its own lexicon)."""
-    return {t.name: cue_pattern(t.classifier.lexicon) for t in request.app.state.dashboard.topics}
+    """Each topic's cue reader (its classifier may use its own lexicon)."""
+    return {t.name: cue_reader(t.classifier.lexicon) for t in request.app.state.dashboard.topics}
 
 
 def _render(request: Request, name: str, **context: Any) -> HTMLResponse:

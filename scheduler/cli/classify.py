@@ -8,24 +8,24 @@ every stored article after a lexicon or backend change.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urljoin, urlsplit
 
-import httpx
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 from sqlalchemy import func, select
+from w3lib.encoding import html_to_unicode
 
 from crawler.extract.article import extract_article
-from crawler.fetch.guard import BlockedURL, check_url_sync
+from crawler.fetch.http import FetchError, FetchResult, HttpFetcher
 from crawler.model import Classification, Classifier
-from crawler.settings import MAX_REDIRECTS, NetworkSettings, TopicSettings
+from crawler.settings import NetworkSettings, TopicSettings
 from crawler.status.backend import make_classifier, rules_for
 from crawler.status.lexicon import LexiconError
 from crawler.status.rules import RulesClassifier
@@ -43,6 +43,7 @@ from scheduler.cli.output import (
 )
 
 RECLASSIFY_BATCH = 200
+PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 _HTML = re.compile(r"^\s*(?:<!doctype\s+html|<html|<head|<body|<article|<!--)", re.IGNORECASE)
 _STYLE = {
     "proposed": "bold cyan",
@@ -77,33 +78,17 @@ def _classifier(topic: TopicSettings) -> Classifier:
 
 
 def _fetch(url: str, network: NetworkSettings) -> tuple[str, str]:
-    """The page at `url` as text and its final URL.
+    """The page at `url` as text and its final URL, fetched as the crawler fetches:
+    the URL a user types is trusted like a configured source, a redirect to another
+    host is checked like any link, and the size cap and time budget hold."""
 
-    The URL a user types is trusted like a configured source; a redirect to another
-    host is learned from content, so it is checked like any link.
-    """
-    trusted_host = urlsplit(url).hostname
-    timeout = httpx.Timeout(
-        network.total_timeout, connect=network.connect_timeout, read=network.read_timeout
-    )
-    headers = {"User-Agent": network.agent}
-    with httpx.Client(timeout=timeout, headers=headers, follow_redirects=False) as client:
-        for _ in range(MAX_REDIRECTS + 1):
-            with client.stream("GET", url) as response:
-                if response.is_redirect and "location" in response.headers:
-                    url = urljoin(url, response.headers["location"])
-                    if urlsplit(url).hostname != trusted_host:
-                        check_url_sync(url, allow_private=network.allow_private)
-                    continue
-                if response.status_code != 200:
-                    raise ValueError(f"HTTP {response.status_code} from {url}")
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > network.max_bytes:
-                        raise ValueError(f"response over the size cap ({network.max_bytes} bytes)")
-                return bytes(body).decode(response.charset_encoding or "utf-8", "replace"), url
-    raise ValueError(f"more than {MAX_REDIRECTS} redirects")
+    async def get() -> FetchResult:
+        async with HttpFetcher(network) as fetcher:
+            return await fetcher.get(url, accept=PAGE_ACCEPT)
+
+    result = asyncio.run(get())
+    _, text = html_to_unicode(result.headers.get("content-type"), result.body)
+    return text, result.url
 
 
 def read_article(raw: str, url: str | None = None) -> tuple[str, str]:
@@ -129,9 +114,9 @@ def _load(source: str, network: NetworkSettings) -> tuple[str, str]:
         return read_article(raw, url)
     except FileNotFoundError:
         fail(f"{source}: no such file")
-    except (OSError, httpx.HTTPError) as exc:
-        fail(f"{source}: {getattr(exc, 'strerror', None) or exc or type(exc).__name__}")
-    except (BlockedURL, ValueError) as exc:
+    except OSError as exc:
+        fail(f"{source}: {exc.strerror or exc or type(exc).__name__}")
+    except (FetchError, ValueError) as exc:
         fail(f"{source}: {exc}")
 
 

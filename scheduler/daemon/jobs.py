@@ -14,7 +14,7 @@ import asyncio
 import logging
 import math
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
@@ -28,14 +28,37 @@ from scheduler.daemon.retention import purge
 from scheduler.pipeline import build_ingestor
 
 if TYPE_CHECKING:
-    from scheduler.daemon.daemon import Daemon
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from sqlalchemy.engine import Engine
+
+    from crawler.store.ingest import Ingestor
+    from scheduler.config import Settings
+    from scheduler.daemon.metrics import Metrics
 
 LOCK_RETRY = timedelta(seconds=1)
 RETENTION_EVERY = timedelta(hours=1)
 
 
+class JobHost(Protocol):
+    """What the jobs need of the process that runs them (the daemon passes itself)."""
+
+    settings: Settings
+    engine: Engine
+    owner: str
+    metrics: Metrics
+    scheduler: AsyncIOScheduler
+    ingestor: Ingestor
+    stopping: bool
+
+    def track(self) -> None:
+        """Count the running task, so a stop waits for it."""
+
+    def add_once(self, func: Any, when: datetime, job_id: str) -> None:
+        """Run `func` once at `when`, unless stopping."""
+
+
 class AlertJobs:
-    def __init__(self, daemon: Daemon) -> None:
+    def __init__(self, daemon: JobHost) -> None:
         self.daemon = daemon
         self._wanted = False
         self._detecting = False

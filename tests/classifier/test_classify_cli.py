@@ -150,7 +150,7 @@ def test_classify_refuses_pages_over_the_size_cap(site: str, tmp_path: Path) -> 
 def test_classify_http_error_and_missing_file_are_one_line(site: str) -> None:
     result = runner.invoke(app, ["classify", f"{site}/nope"])
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines() == [f"error: {site}/nope: HTTP 404 from {site}/nope"]
+    assert result.stderr.strip().splitlines() == [f"error: {site}/nope: HTTP 404 Not Found"]
     result = runner.invoke(app, ["classify", "missing.txt"])
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: missing.txt: no such file"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from datetime import UTC, date, datetime, timedelta
 
 from notifier.web.chart import ShiftMark, colour, render_timeline
-from notifier.web.highlight import cue_pattern, highlight
+from notifier.web.highlight import cue_reader, highlight
 
 
 def _days(n: int = 30) -> list[tuple[date, dict[str, int]]]:
@@ -50,18 +49,8 @@ def test_highlight_marks_cues_and_escapes_the_rest() -> None:
     assert "<mark>" not in str(highlight("installed", ["stall*"]))
 
 
-def test_highlight_takes_a_compiled_pattern() -> None:
-    pattern = re.compile(r"(?<!\w)(?:no breakthrough|stalemate)(?!\w)", re.IGNORECASE)
-    out = highlight("A <diplomatic> Stalemate, and no breakthrough.", pattern)
-    assert str(out) == (
-        "A &lt;diplomatic&gt; <mark>Stalemate</mark>, and <mark>no breakthrough</mark>."
-    )
-
-
-def test_cues_come_from_the_classifier_lexicon_when_it_exists() -> None:
-    pattern = cue_pattern()
-    if importlib.util.find_spec("crawler.status.lexicon") is None:
-        assert pattern is None  # before the classifier lands: sentences shown unmarked
-    else:
-        marked = str(highlight("Talks end in a <b>diplomatic stalemate</b>.", pattern))
-        assert re.search(r"<mark>[^<]*stalemate</mark>", marked) and "&lt;b&gt;" in marked
+def test_highlight_marks_what_the_classifier_reads_as_cues() -> None:
+    reader = cue_reader()
+    assert reader is not None
+    marked = str(highlight("Talks end in a <b>diplomatic stalemate</b>.", reader))
+    assert re.search(r"<mark>[^<]*stalemate</mark>", marked) and "&lt;b&gt;" in marked
