@@ -26,7 +26,9 @@ def _module_name(path: Path) -> str:
 
 
 def _sources(*tops: str) -> list[Path]:
-    return sorted(p for top in tops for p in (ROOT / top).rglob("*.py") if "versions" not in p.parts)
+    return sorted(
+        p for top in tops for p in (ROOT / top).rglob("*.py") if "versions" not in p.parts
+    )
 
 
 def _imports(path: Path) -> set[str]:

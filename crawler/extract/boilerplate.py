@@ -104,11 +104,6 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
-def is_boilerplate(line: str) -> bool:
-    """A line any site may add or drop without changing the story."""
-    return _is_boilerplate(line, _words(line))
-
-
 def _is_boilerplate(line: str, words: list[str]) -> bool:
     if _DROP_START.match(line):
         return True

@@ -65,13 +65,6 @@ def check_addresses(host: str, addresses: list[str]) -> None:
             raise BlockedURL(f"refused {host}: resolves to private address {address}")
 
 
-def check_url_sync(url: str, *, allow_private: bool) -> None:
-    host = check_scheme(url)
-    if allow_private:
-        return
-    check_addresses(host, resolve_host_sync(host))
-
-
 async def check_url(url: str, *, allow_private: bool) -> None:
     """Raise BlockedURL unless `url` is http(s) to public addresses only."""
     host = check_scheme(url)

@@ -7,6 +7,7 @@ example must finish within the profile's deadline.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ipaddress
 import re
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from crawler.dedup.story import Deduplicator
 from crawler.extract.article import extract_article
 from crawler.extract.text import html_to_text, one_line
-from crawler.fetch.guard import BlockedURL, check_url_sync
+from crawler.fetch.guard import BlockedURL, check_url
 from crawler.fetch.urls import canonical_url, outlet_of
 from crawler.model import STATUSES
 from crawler.settings import SourceSettings
@@ -241,7 +242,7 @@ def offline_dns() -> Iterator[None]:
 def test_check_url_answers_or_refuses(url: str) -> None:
     try:
         with offline_dns():
-            check_url_sync(url, allow_private=False)
+            asyncio.run(check_url(url, allow_private=False))
     except BlockedURL as exc:
         assert str(exc)
         return
