@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-SHARED = Path(os.environ.get("PEACEWATCH_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-SEEDS = SHARED / "seeds"
-REAL_FEEDS = SHARED / "data" / "real-feeds"
+DATA = Path(__file__).resolve().parent / "data"
+SEEDS = DATA / "seeds"
+REAL_FEEDS = DATA / "real-feeds"
+"""Real feeds saved from news sites; where each came from is in its provenance.tsv."""
 
 
 @dataclass

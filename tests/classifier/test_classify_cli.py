@@ -20,7 +20,7 @@ from scheduler.cli import app
 from scheduler.database import open_database
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = Path("/work/shared/seeds/ap-2025-05-20-peace-talks-stalled.txt")
+SEED = Path(__file__).parents[1] / "data" / "seeds" / "ap-2025-05-20-peace-talks-stalled.txt"
 HEADLINE = "Ukraine-Russia Peace Talks Stalled: Frustration Mounts as Breakthroughs Remain Elusive"
 PAGE = """<!DOCTYPE html><html><head><title>Talks collapse</title></head><body>
 <nav><a href="/">Home</a> | <a href="/world">World</a></nav>
@@ -86,7 +86,6 @@ def site() -> Iterator[str]:
     httpd.server_close()
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="seed article not available")
 def test_classify_a_text_file_as_json() -> None:
     result = runner.invoke(app, ["classify", str(SEED), "--json"])
     assert result.exit_code == 0, result.output
@@ -96,7 +95,6 @@ def test_classify_a_text_file_as_json() -> None:
     assert data["evidence"][0] == HEADLINE
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="seed article not available")
 def test_classify_prints_status_confidence_and_evidence_for_a_person() -> None:
     result = runner.invoke(app, ["classify", str(SEED)])
     assert result.exit_code == 0, result.output

@@ -14,8 +14,8 @@ from crawler.status.lexicon import LexiconError, load_lexicon
 from crawler.status.rules import RulesClassifier, classify
 from tests.eval.status import evaluate, load_rows
 
-SEEDS = Path("/work/shared/seeds")
-SEED_FILES = sorted(SEEDS.glob("*.txt")) if SEEDS.exists() else []
+SEEDS = Path(__file__).parents[1] / "data" / "seeds"
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
 
 
 def read_seed(path: Path) -> tuple[str, str]:

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from tests.servers import ThreadingServer
 
-SEEDS = Path("/work/shared/seeds")
-_LOCAL_SEEDS = Path(__file__).parent / "seeds"
+SEEDS = Path(__file__).parents[1] / "data" / "seeds"
 
 COMMON_BOILERPLATE = [
     "We use cookies to give you the best experience on our site.",
@@ -69,10 +68,7 @@ class Article:
 
 
 def _seed_text(name: str) -> str:
-    for folder in (SEEDS, _LOCAL_SEEDS):
-        if (folder / name).exists():
-            return (folder / name).read_text(encoding="utf-8")
-    raise FileNotFoundError(name)
+    return (SEEDS / name).read_text(encoding="utf-8")
 
 
 def _body_lines(text: str, skip: set[str]) -> list[str]:

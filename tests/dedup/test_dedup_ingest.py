@@ -14,9 +14,7 @@ from crawler.store.ingest import Ingestor
 from crawler.store.migrate import open_database
 from crawler.store.reports import list_articles, list_stories
 
-SEEDS = Path("/work/shared/seeds")
-if not SEEDS.is_dir():  # the repository's copy, when the shared folder is absent
-    SEEDS = Path(__file__).parents[1] / "data" / "seeds"
+SEEDS = Path(__file__).parents[1] / "data" / "seeds"
 NOW = datetime(2025, 10, 10, 12, 0, tzinfo=UTC)
 
 

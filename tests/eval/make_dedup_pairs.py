@@ -23,8 +23,7 @@ from tests.eval.dedup_texts import (
 )
 
 OUT = Path(__file__).parents[1] / "data" / "dedup_pairs.jsonl"
-SEEDS = Path("/work/shared/seeds")
-SEED_COPIES = Path(__file__).parents[1] / "data" / "seeds"
+SEEDS = Path(__file__).parents[1] / "data" / "seeds"
 
 Doc = dict[str, str]
 
@@ -61,7 +60,7 @@ def typeset(doc: Doc) -> Doc:
 
 
 def seed_bases() -> list[tuple[str, str, list[str]]]:
-    folder = SEEDS if SEEDS.is_dir() else SEED_COPIES
+    folder = SEEDS
     bases = []
     for path in sorted(folder.glob("*.txt")):
         lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
