@@ -100,7 +100,14 @@ class Strict(BaseModel):
 
 
 class DatabaseSettings(Strict):
-    url: str = "sqlite:///peacewatch.db"
+    url: str = Field(
+        default="sqlite:///peacewatch.db",
+        description=(
+            "Where articles, stories, shifts and alerts are stored: `sqlite:///path.db` "
+            "(WAL) on one machine, or `postgresql+psycopg://user:pass@host/db` for "
+            "several workers."
+        ),
+    )
 
     @field_validator("url")
     @classmethod
@@ -113,12 +120,42 @@ class DatabaseSettings(Strict):
 class ClassifierSettings(Strict):
     """Which backend reads an article's status; `llm` falls back to `rules` on failure."""
 
-    backend: Literal["rules", "llm"] = "rules"
-    lexicon: str | None = None
-    base_url: AnyHttpUrl | None = None
-    model: str | None = None
-    api_key_env: str = "PEACEWATCH_LLM_API_KEY"
-    timeout: Duration = timedelta(seconds=20)
+    backend: Literal["rules", "llm"] = Field(
+        default="rules",
+        description=(
+            "How articles' status is read: `rules` (the shipped lexicon) or `llm` (an "
+            "OpenAI-compatible chat-completions API; the rules answer on any failure)."
+        ),
+    )
+    lexicon: str | None = Field(
+        default=None,
+        description=(
+            "A TOML file of cue phrases merged over the built-in lexicon (format: "
+            "crawler/status/lexicon.toml). Unset: the built-in lexicon alone."
+        ),
+        examples=["my-lexicon.toml"],
+    )
+    base_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="For `llm`: the API's base URL (needed with `llm`).",
+        examples=["http://localhost:11434/v1"],
+    )
+    model: str | None = Field(
+        default=None,
+        description="For `llm`: the model to ask (needed with `llm`).",
+        examples=["llama3.1"],
+    )
+    api_key_env: str = Field(
+        default="PEACEWATCH_LLM_API_KEY",
+        description=(
+            "For `llm`: the environment variable holding the API key, so the key never "
+            "sits in this file."
+        ),
+    )
+    timeout: Duration = Field(
+        default=timedelta(seconds=20),
+        description="For `llm`: how long one request may take before the rules answer.",
+    )
 
     @model_validator(mode="after")
     def _llm_needs_endpoint(self) -> ClassifierSettings:
@@ -128,10 +165,26 @@ class ClassifierSettings(Strict):
 
 
 class TopicSettings(Strict):
-    name: str = DEFAULT_TOPIC_NAME
-    title: str | None = None
-    query: list[list[str]] = Field(default_factory=lambda: [g[:] for g in DEFAULT_TOPIC_QUERY])
-    classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
+    name: str = Field(
+        default=DEFAULT_TOPIC_NAME,
+        description="The topic's name, unique among topics; a source's `topic` names it.",
+    )
+    title: str | None = Field(
+        default=None,
+        description="How alerts and the dashboard call the topic. Unset: its name.",
+        examples=[DEFAULT_TOPIC_TITLE],
+    )
+    query: list[list[str]] = Field(
+        default_factory=lambda: [g[:] for g in DEFAULT_TOPIC_QUERY],
+        description=(
+            "Groups of terms: an article is about the topic when every group has a hit "
+            "(whole words, any case; `negotiat*` matches by prefix)."
+        ),
+    )
+    classifier: ClassifierSettings = Field(
+        default_factory=ClassifierSettings,
+        description="How this topic's articles are read.",
+    )
 
     @field_validator("query")
     @classmethod
@@ -150,19 +203,81 @@ class TopicSettings(Strict):
 
 
 class SourceSettings(Strict):
-    name: str
-    kind: Literal["feed", "sitemap", "listing"] = "feed"
-    url: AnyHttpUrl
-    interval: Duration = timedelta(minutes=15)
-    topic: str | None = None
-    fetch_articles: bool = False
-    link_pattern: str | None = None
-    link_css: str | None = None
-    link_xpath: str | None = None
-    next_pattern: str | None = None
-    max_pages: int = Field(default=5, ge=1, le=1000)
-    max_depth: int = Field(default=2, ge=0, le=20)
-    enabled: bool = True
+    name: str = Field(
+        description="The source's name, unique among sources (`crawl --source NAME`).",
+        examples=["example-feed"],
+    )
+    kind: Literal["feed", "sitemap", "listing"] = Field(
+        default="feed",
+        description=(
+            "`feed` (RSS/Atom), `listing` (a section page that links to articles) or "
+            "`sitemap` (a sitemap, sitemap index or news sitemap)."
+        ),
+    )
+    url: AnyHttpUrl = Field(
+        description=(
+            "The feed, page or sitemap. A configured URL is trusted; links learned from "
+            "content are checked (see `[network] allow_private`)."
+        ),
+        examples=["https://example.org/rss.xml"],
+    )
+    interval: Duration = Field(
+        default=timedelta(minutes=15),
+        description=(
+            "How often to poll it (`30s`, `15m`, `6h`, `1d`); the daemon adapts within "
+            "`[daemon] min_interval` and `max_interval`."
+        ),
+    )
+    topic: str | None = Field(
+        default=None,
+        description="The topic its articles count for. Unset: the first topic.",
+        examples=[DEFAULT_TOPIC_NAME],
+    )
+    fetch_articles: bool = Field(
+        default=False,
+        description="Feeds: fetch each new entry's page and read its full text.",
+    )
+    link_pattern: str | None = Field(
+        default=None,
+        description="Listings: a regex on absolute URLs that the article links match.",
+        examples=["/world/[a-z0-9-]+\\.html$"],
+    )
+    link_css: str | None = Field(
+        default=None,
+        description=(
+            "Listings: a CSS selector for the article links (or elements holding them); "
+            "`link_pattern`, if set, then filters them."
+        ),
+        examples=["h2 a"],
+    )
+    link_xpath: str | None = Field(
+        default=None,
+        description="Listings: an XPath for the article links, instead of `link_css`.",
+        examples=["//h2/a"],
+    )
+    next_pattern: str | None = Field(
+        default=None,
+        description="Listings: a regex on the pagination links to follow. Unset: none.",
+        examples=["/world/page[0-9]+\\.html$"],
+    )
+    max_pages: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Listings and sitemaps: pages (or sitemaps) per poll, the first included.",
+    )
+    max_depth: int = Field(
+        default=2,
+        ge=0,
+        le=20,
+        description=(
+            "Listings and sitemaps: how many pagination steps or nested sitemap indexes "
+            "deep a poll goes."
+        ),
+    )
+    enabled: bool = Field(
+        default=True, description="`false` keeps the source listed but never polled."
+    )
 
     @field_validator("link_pattern", "next_pattern")
     @classmethod
@@ -182,16 +297,46 @@ class SourceSettings(Strict):
 
 
 class NetworkSettings(Strict):
-    allow_private: bool = False
-    user_agent: str | None = None
-    contact: str = DEFAULT_CONTACT
-    max_bytes: int = Field(default=MAX_RESPONSE_BYTES, ge=1024)
-    connect_timeout: float = Field(default=CONNECT_TIMEOUT, gt=0)
-    read_timeout: float = Field(default=READ_TIMEOUT, gt=0)
-    total_timeout: float = Field(default=TOTAL_TIMEOUT, gt=0)
-    concurrency: int = Field(default=GLOBAL_CONCURRENCY, ge=1, le=1000)
-    per_host: int = Field(default=PER_HOST_CONCURRENCY, ge=1, le=100)
-    obey_robots: bool = True
+    allow_private: bool = Field(
+        default=False,
+        description=(
+            "Refuse URLs learned from content (feed and page links, their redirects) "
+            "that resolve to private, loopback or link-local addresses; configured "
+            "source URLs are trusted."
+        ),
+    )
+    user_agent: str | None = Field(
+        default=None,
+        description="The User-Agent sent. Unset: `peacewatch/0.1 (+<contact>)`.",
+        examples=["peacewatch/0.1 (+mailto:desk@example.org)"],
+    )
+    contact: str = Field(
+        default=DEFAULT_CONTACT,
+        description="A URL or address for site owners, shown in the User-Agent.",
+    )
+    max_bytes: int = Field(
+        default=MAX_RESPONSE_BYTES,
+        ge=1024,
+        description="A response's size cap in bytes, after decompression; larger is refused.",
+    )
+    connect_timeout: float = Field(
+        default=CONNECT_TIMEOUT, gt=0, description="Seconds to connect (and resolve)."
+    )
+    read_timeout: float = Field(
+        default=READ_TIMEOUT, gt=0, description="Seconds to wait for each read."
+    )
+    total_timeout: float = Field(
+        default=TOTAL_TIMEOUT, gt=0, description="Seconds one whole download may take."
+    )
+    concurrency: int = Field(
+        default=GLOBAL_CONCURRENCY, ge=1, le=1000, description="Downloads at once, in all."
+    )
+    per_host: int = Field(
+        default=PER_HOST_CONCURRENCY, ge=1, le=100, description="Downloads at once per host."
+    )
+    obey_robots: bool = Field(
+        default=True, description="Crawled sites (listings, sitemaps): honour robots.txt."
+    )
 
     @property
     def agent(self) -> str:
@@ -201,16 +346,42 @@ class NetworkSettings(Strict):
 class DedupSettings(Strict):
     """Near-duplicate detection; the defaults are measured by `python -m tests.eval.dedup`."""
 
-    # Exact shingle Jaccard at or above which two texts are one story: the middle of the
-    # empty gap in tests/data/dedup_pairs.jsonl, where copies go down to 0.44 and rival
-    # reports, reused background and live-blog versions reach 0.39.
-    threshold: float = Field(default=0.42, gt=0, lt=1)
-    # Short texts (feed summaries) share a clause easily: below `short_shingles` shingles
-    # in the smaller text, a pair needs `short_threshold` (short copies measure >= 0.77).
-    short_shingles: int = Field(default=50, ge=0)
-    short_threshold: float = Field(default=0.6, gt=0, le=1)
-    num_perm: int = Field(default=128, ge=16, le=512)
-    shingle: int = Field(default=3, ge=1, le=10)
-    redis_url: str | None = None
-    # One prefix per database: the Redis buckets name article ids of one database.
-    redis_prefix: str = Field(default="peacewatch", min_length=1, max_length=100)
+    threshold: float = Field(
+        default=0.42,
+        gt=0,
+        lt=1,
+        description=(
+            "Shingle Jaccard at or above which two texts are one story. Measured "
+            "(tests/eval/dedup.py): real copies go down to 0.44, different reports up "
+            "to 0.39."
+        ),
+    )
+    short_shingles: int = Field(
+        default=50,
+        ge=0,
+        description="Texts with fewer shingles than this (feed summaries) are short.",
+    )
+    short_threshold: float = Field(
+        default=0.6,
+        gt=0,
+        le=1,
+        description=(
+            "The threshold for short texts, which share a clause easily (short copies "
+            "measure 0.77 and up)."
+        ),
+    )
+    num_perm: int = Field(
+        default=128, ge=16, le=512, description="MinHash permutations per article."
+    )
+    shingle: int = Field(default=3, ge=1, le=10, description="Words per shingle.")
+    redis_url: str | None = Field(
+        default=None,
+        description="Keep the LSH index in Redis, shared by several workers. Unset: in memory.",
+        examples=["redis://localhost:6379/0"],
+    )
+    redis_prefix: str = Field(
+        default="peacewatch",
+        min_length=1,
+        max_length=100,
+        description="Prefix of the Redis keys: one per database, as they name its article ids.",
+    )

@@ -14,27 +14,92 @@ SHIFT_KINDS = ("surge", "status_change", "decisive_status")
 
 
 class ChannelSettings(Strict):
-    name: str
-    kind: Literal["webhook", "email", "apprise"]
+    name: str = Field(
+        description="The channel's name, unique among channels (shown in `peacewatch alerts`).",
+        examples=["ops"],
+    )
+    kind: Literal["webhook", "email", "apprise"] = Field(
+        description="`webhook` (an HTTP POST), `email` (SMTP) or `apprise` (its URLs).",
+        examples=["webhook"],
+    )
     # webhook
-    url: AnyHttpUrl | None = None
-    secret: str | None = None
-    format: Literal["json", "slack", "discord"] = "json"
+    url: AnyHttpUrl | None = Field(
+        default=None,
+        description="Webhook: where to POST (needed with `webhook`).",
+        examples=["https://hooks.example.org/peacewatch"],
+    )
+    secret: str | None = Field(
+        default=None,
+        description=(
+            "Webhook: signs each body (`X-Peacewatch-Signature`, HMAC-SHA256); best read "
+            "from the environment."
+        ),
+        examples=["${PEACEWATCH_WEBHOOK_SECRET}"],
+    )
+    format: Literal["json", "slack", "discord"] = Field(
+        default="json",
+        description="Webhook: the body, `json` (the full shift) or a `slack`/`discord` message.",
+    )
     # email
-    smtp_host: str | None = None
-    smtp_port: int = Field(default=25, ge=1, le=65535)
-    security: Literal["none", "starttls", "tls"] = "none"
-    username: str | None = None
-    password_env: str | None = None
-    from_: str | None = Field(default=None, alias="from")
-    to: list[str] = Field(default_factory=list)
+    smtp_host: str | None = Field(
+        default=None,
+        description="Email: the SMTP server (needed with `email`).",
+        examples=["localhost"],
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Email: the SMTP port.")
+    security: Literal["none", "starttls", "tls"] = Field(
+        default="none",
+        description="Email: `none`, `starttls` (upgrade once connected) or `tls` (from the start).",
+    )
+    username: str | None = Field(
+        default=None,
+        description="Email: the SMTP login, if the server wants one.",
+        examples=["peacewatch"],
+    )
+    password_env: str | None = Field(
+        default=None,
+        description=(
+            "Email: the environment variable holding the SMTP password, so it never sits "
+            "in this file."
+        ),
+        examples=["PEACEWATCH_SMTP_PASSWORD"],
+    )
+    from_: str | None = Field(
+        default=None,
+        alias="from",
+        description="Email: the sender address (needed with `email`).",
+        examples=["peacewatch@example.org"],
+    )
+    to: list[str] = Field(
+        default_factory=list,
+        description="Email: the recipients (needed with `email`).",
+        examples=[["desk@example.org"]],
+    )
     # apprise
-    apprise_urls: list[str] = Field(default_factory=list)
+    apprise_urls: list[str] = Field(
+        default_factory=list,
+        description="Apprise: its notification URLs (needed with `apprise`).",
+        examples=[["tgram://bottoken/ChatID"]],
+    )
     # routing
-    digest: bool = False
-    min_kind: Literal["surge", "status_change", "decisive_status"] = "surge"
-    operations: bool = False
-    timeout: Duration = timedelta(seconds=15)
+    digest: bool = Field(
+        default=False,
+        description="Collect the day's shifts into one alert at `[alerts] digest_time`.",
+    )
+    min_kind: Literal["surge", "status_change", "decisive_status"] = Field(
+        default="surge",
+        description=(
+            "The least kind of shift sent here: `surge` (all), `status_change` or "
+            "`decisive_status`."
+        ),
+    )
+    operations: bool = Field(
+        default=False,
+        description="Also send source health alerts (failing, silent, recovered) here.",
+    )
+    timeout: Duration = Field(
+        default=timedelta(seconds=15), description="How long one delivery may take."
+    )
 
     @field_validator("to")
     @classmethod
@@ -58,24 +123,86 @@ class ChannelSettings(Strict):
 class AlertSettings(Strict):
     """Every threshold of shift detection and delivery; `notifier.shifts.detect` documents each."""
 
-    window: Duration = timedelta(hours=24)
-    min_outlets: int = Field(default=3, ge=1)
-    decisive_min_outlets: int = Field(default=2, ge=1)
-    decisive_window: Duration = timedelta(hours=6)
-    cooldown: Duration = timedelta(hours=6)
-    group_wait: Duration = timedelta(seconds=30)
-    surge_window: Duration = timedelta(hours=6)
-    surge_baseline: Duration = timedelta(days=7)
-    surge_factor: float = Field(default=3.0, gt=1)
-    surge_min_stories: int = Field(default=5, ge=1)
-    hysteresis: float = Field(default=0.1, ge=0, lt=1)
-    evidence_articles: int = Field(default=8, ge=1, le=100)
-    dead_after: Duration = timedelta(hours=24)
-    backoff_base: Duration = timedelta(seconds=30)
-    max_backoff: Duration = timedelta(hours=1)
-    lease: Duration = timedelta(minutes=2)
-    digest_time: str = "08:00"
-    dashboard_url: AnyHttpUrl | None = None
+    window: Duration = Field(
+        default=timedelta(hours=24),
+        description="The coverage window the reported status is read over.",
+    )
+    min_outlets: int = Field(
+        default=3,
+        ge=1,
+        description="Distinct outlets a new leading status needs before it is a shift.",
+    )
+    decisive_min_outlets: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Distinct outlets that make a decisive status (ceasefire, agreement, "
+            "collapsed) a shift within `decisive_window`."
+        ),
+    )
+    decisive_window: Duration = Field(
+        default=timedelta(hours=6),
+        description="The span a decisive status must gather its outlets in.",
+    )
+    cooldown: Duration = Field(
+        default=timedelta(hours=6),
+        description="Per topic and shift kind: a repeat within this is recorded, not alerted.",
+    )
+    group_wait: Duration = Field(
+        default=timedelta(seconds=30),
+        description="The daemon waits this long so a burst of shifts goes out as one alert.",
+    )
+    surge_window: Duration = Field(
+        default=timedelta(hours=6),
+        description="A surge counts the stories first seen in this span …",
+    )
+    surge_baseline: Duration = Field(
+        default=timedelta(days=7),
+        description="… against the mean of the same span over this past …",
+    )
+    surge_factor: float = Field(
+        default=3.0, gt=1, description="… and needs at least this many times that mean …"
+    )
+    surge_min_stories: int = Field(default=5, ge=1, description="… and at least this many stories.")
+    hysteresis: float = Field(
+        default=0.1,
+        ge=0,
+        lt=1,
+        description="A new leader's share must beat the settled status's by this much.",
+    )
+    evidence_articles: int = Field(
+        default=8,
+        ge=1,
+        le=100,
+        description="Articles a shift keeps, and its alert lists, as evidence.",
+    )
+    dead_after: Duration = Field(
+        default=timedelta(hours=24),
+        description="Stop retrying an alert this long after it was queued (or re-queued): dead.",
+    )
+    backoff_base: Duration = Field(
+        default=timedelta(seconds=30),
+        description="The first wait before retrying a failed delivery; it doubles each time …",
+    )
+    max_backoff: Duration = Field(
+        default=timedelta(hours=1), description="… up to this (with jitter)."
+    )
+    lease: Duration = Field(
+        default=timedelta(minutes=2),
+        description=(
+            "How long a worker holds the alerts it is sending; a dead worker's alerts "
+            "return after this."
+        ),
+    )
+    digest_time: str = Field(
+        default="08:00",
+        description="The time of day (HH:MM, UTC) digest channels get their alert.",
+    )
+    dashboard_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="The dashboard's public address, linked from every alert.",
+        examples=["https://watch.example.org/"],
+    )
 
     @field_validator("digest_time")
     @classmethod
@@ -87,6 +214,18 @@ class AlertSettings(Strict):
 
 
 class WebSettings(Strict):
-    host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=0, le=65535)
-    token: str | None = None
+    host: str = Field(
+        default="127.0.0.1",
+        description=(
+            "Where the dashboard, API, /healthz and /metrics listen; beyond loopback needs `token`."
+        ),
+    )
+    port: int = Field(default=8080, ge=0, le=65535, description="The port they listen on.")
+    token: str | None = Field(
+        default=None,
+        description=(
+            "A secret every request must carry (Authorization: Bearer, or ?token= once); "
+            "best read from the environment."
+        ),
+        examples=["${PEACEWATCH_WEB_TOKEN}"],
+    )

@@ -15,30 +15,72 @@ from crawler.settings import Duration, Strict
 
 
 class DaemonSettings(Strict):
-    log_format: Literal["text", "json"] = "text"
-    # Each poll is moved by up to this fraction of its interval, so sources spread out.
-    jitter: float = Field(default=0.1, ge=0, le=0.1)
-    # Adaptive polling: busy feeds speed up to min_interval, quiet ones slow to
-    # max_interval (a source's own interval outside these bounds is kept as a bound).
-    adaptive: bool = True
-    min_interval: Duration = timedelta(minutes=2)
-    max_interval: Duration = timedelta(hours=6)
-    # Failing sources back off exponentially up to this, and are never parked for good.
-    max_backoff: Duration = timedelta(hours=6)
-    # A 304 is trusted only while a full fetch (no conditional headers) every Nth
-    # poll confirms it.
-    full_fetch_every: int = Field(default=10, ge=1)
-    # Source health alerts to channels with `operations = true`.
-    failing_after: int = Field(default=5, ge=1)
-    silent_after: Duration = timedelta(days=2)
-    # Outbox: how often pending alerts (and retries) are looked at.
-    deliver_every: Duration = timedelta(seconds=30)
-    # Articles older than this are deleted (stories with no newer article); off by default.
-    retention: Duration | None = None
-    # Row leases for sources polled by several workers on PostgreSQL.
-    lease: Duration = timedelta(minutes=5)
-    # /healthz turns 503 when no source has polled successfully for this long.
-    stale_after: Duration = timedelta(hours=2)
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Log lines as `text` or as `json` objects (also `run --log-format`).",
+    )
+    jitter: float = Field(
+        default=0.1,
+        ge=0,
+        le=0.1,
+        description="Each poll moves by up to this share of its interval, so sources spread out.",
+    )
+    adaptive: bool = Field(
+        default=True,
+        description=(
+            "Busy feeds speed up towards `min_interval`, quiet ones slow down towards "
+            "`max_interval`."
+        ),
+    )
+    min_interval: Duration = Field(
+        default=timedelta(minutes=2),
+        description="The shortest adaptive interval (a source's own shorter interval is kept).",
+    )
+    max_interval: Duration = Field(
+        default=timedelta(hours=6),
+        description="The longest adaptive interval (a source's own longer interval is kept).",
+    )
+    max_backoff: Duration = Field(
+        default=timedelta(hours=6),
+        description="Failing sources back off exponentially up to this, and are never parked.",
+    )
+    full_fetch_every: int = Field(
+        default=10,
+        ge=1,
+        description=(
+            "Every this many polls, fetch without ETag/Last-Modified, so a 304 is trusted "
+            "only while a full fetch confirms it."
+        ),
+    )
+    failing_after: int = Field(
+        default=5,
+        ge=1,
+        description="Failed polls in a row before a health alert to `operations` channels.",
+    )
+    silent_after: Duration = Field(
+        default=timedelta(days=2),
+        description=(
+            "A source that usually brings news daily and then nothing for this long raises "
+            "a health alert."
+        ),
+    )
+    deliver_every: Duration = Field(
+        default=timedelta(seconds=30),
+        description="How often pending alerts and retries are looked at.",
+    )
+    retention: Duration | None = Field(
+        default=None,
+        description="Delete stories nobody has added to for this long. Unset: keep everything.",
+        examples=["180d"],
+    )
+    lease: Duration = Field(
+        default=timedelta(minutes=5),
+        description="PostgreSQL workers: how long a claimed source is held before another may.",
+    )
+    stale_after: Duration = Field(
+        default=timedelta(hours=2),
+        description="/healthz answers 503 when no source has polled successfully this long.",
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> DaemonSettings:
