@@ -3,6 +3,10 @@
 Each package owns the models of its own sections; this module composes them into
 `Settings`. Any problem surfaces as `ConfigError` with one line naming the key, before
 the program does anything.
+
+Every default lives once, in those models. The file `peacewatch init` writes, which is
+also what runs when there is no file, is rendered from them (`default_config`); only
+the default sources are data, kept in `default_sources.toml`.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +30,11 @@ from crawler.settings import (
 )
 from notifier.settings import AlertSettings, ChannelSettings, WebSettings
 from scheduler.daemon.settings import DaemonSettings
+from scheduler.render_config import render_config
 
 CONFIG_ENV = "PEACEWATCH_CONFIG"
 DEFAULT_PATH = Path("peacewatch.toml")
-DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
+DEFAULT_SOURCES = Path(__file__).with_name("default_sources.toml")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -37,15 +43,49 @@ class ConfigError(ValueError):
 
 
 class Settings(Strict):
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    topics: list[TopicSettings] = Field(default_factory=list)
-    sources: list[SourceSettings] = Field(default_factory=list)
-    channels: list[ChannelSettings] = Field(default_factory=list)
-    alerts: AlertSettings = Field(default_factory=AlertSettings)
-    web: WebSettings = Field(default_factory=WebSettings)
-    network: NetworkSettings = Field(default_factory=NetworkSettings)
-    dedup: DedupSettings = Field(default_factory=DedupSettings)
-    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    """The whole file; each field's description heads its section in the written config."""
+
+    database: DatabaseSettings = Field(
+        default_factory=DatabaseSettings, description="Where everything is stored."
+    )
+    topics: list[TopicSettings] = Field(
+        default_factory=list,
+        description=(
+            "What to watch. Without a [[topics]] table peacewatch watches the default "
+            "topic, the Russia–Ukraine peace talks, as the entry below spells out; the "
+            "first topic is the one sources count for unless they name another."
+        ),
+    )
+    sources: list[SourceSettings] = Field(
+        default_factory=list,
+        description="Where news comes from: one [[sources]] table per feed, listing or sitemap.",
+    )
+    channels: list[ChannelSettings] = Field(
+        default_factory=list,
+        description=(
+            "Where alerts go: one [[channels]] table per webhook, email or Apprise target. "
+            "With none, shifts are recorded and shown but not sent."
+        ),
+    )
+    alerts: AlertSettings = Field(
+        default_factory=AlertSettings,
+        description="When coverage has shifted, and how the alerts about it are delivered.",
+    )
+    web: WebSettings = Field(
+        default_factory=WebSettings,
+        description="The dashboard, JSON API, /healthz and /metrics (`run` and `serve`).",
+    )
+    network: NetworkSettings = Field(
+        default_factory=NetworkSettings, description="How feeds and pages are fetched."
+    )
+    dedup: DedupSettings = Field(
+        default_factory=DedupSettings,
+        description="Stories: when two articles are copies of one another.",
+    )
+    daemon: DaemonSettings = Field(
+        default_factory=DaemonSettings,
+        description=("The daemon (`peacewatch run`): polling, source health and upkeep."),
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -80,6 +120,37 @@ def _unique(section: str, names: list[str]) -> None:
         seen.add(name)
 
 
+_PREAMBLE = """
+peacewatch configuration, written by `peacewatch init`.
+
+peacewatch watches news coverage of a question and alerts you when the reported answer
+shifts. Every setting is here, under its description: `key = value` is in force, and a
+`#` straight before a key (`#key = value`) switches it off, showing the default or an
+example; delete that `#` to switch it on. Without any config file peacewatch runs
+exactly this one.
+
+`${VAR}` in any value reads the environment. An unknown key, a bad URL or a bad
+interval stops peacewatch with one line naming the key, before it does anything.
+"""
+
+
+@cache
+def default_config() -> str:
+    """The commented config `init` writes and a config-less run uses: the models' defaults.
+
+    [daemon] is written switched off, as the hand-written file had it: its bounds suit
+    nearly every install, and a user who appends their own [daemon] table still has a
+    valid file. The default topic and sources are written as entries; every other value
+    comes from the models, so this cannot drift from them.
+    """
+    return render_config(
+        Settings,
+        preamble=_PREAMBLE,
+        off={"daemon"},
+        entries={"sources": DEFAULT_SOURCES.read_text(encoding="utf-8")},
+    )
+
+
 def resolve_path(path: Path | str | None) -> Path | None:
     """The config file to read: `--config`, then $PEACEWATCH_CONFIG, then ./peacewatch.toml.
 
@@ -97,7 +168,7 @@ def resolve_path(path: Path | str | None) -> Path | None:
 def load_settings(path: Path | str | None = None) -> Settings:
     resolved = resolve_path(path)
     if resolved is None:
-        return parse_settings(DEFAULT_CONFIG.read_text(encoding="utf-8"), "default config")
+        return parse_settings(default_config(), "default config")
     try:
         text = resolved.read_text(encoding="utf-8")
     except FileNotFoundError:

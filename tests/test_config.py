@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.config import DEFAULT_CONFIG, ConfigError, parse_settings
+from scheduler.config import ConfigError, default_config, load_settings, parse_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,7 +65,7 @@ def test_without_topics_the_default_topic_is_watched():
 
 
 def test_default_config_lists_real_sources_for_the_default_topic():
-    settings = parse_settings(DEFAULT_CONFIG.read_text(), "default")
+    settings = parse_settings(default_config(), "default")
     assert len(settings.sources) >= 15
     assert len({s.url.host for s in settings.sources}) >= 15
     assert all(60 <= s.interval.total_seconds() <= 6 * 3600 for s in settings.sources)
@@ -97,9 +97,25 @@ def test_init_writes_a_config_that_loads(cli, tmp_path, monkeypatch):
     assert result.exit_code == 0
     text = target.read_text()
     assert text.count("[[sources]]") >= 15 and "#" in text
+    assert text == default_config()
     parse_settings(text)
     again = cli("init", "--config", str(target))
     assert again.exit_code != 0 and "exists" in again.stderr
+
+
+def test_init_force_overwrites_and_creates_folders(cli, tmp_path):
+    target = tmp_path / "etc" / "peacewatch" / "peacewatch.toml"
+    assert cli("init", "--config", str(target)).exit_code == 0
+    target.write_text("# mine\n")
+    assert cli("init", "--config", str(target), "--force").exit_code == 0
+    assert target.read_text() == default_config()
+
+
+def test_without_a_file_the_written_config_runs(tmp_path, monkeypatch):
+    """`run` with no config file uses exactly what `init` would write."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PEACEWATCH_CONFIG", raising=False)
+    assert load_settings() == parse_settings(default_config())
 
 
 def test_config_from_environment_variable(cli, tmp_path, monkeypatch, db_url):

@@ -9,7 +9,7 @@ import typer
 from scheduler.cli.app import ConfigOption, app
 from scheduler.cli.context import settings_or_exit
 from scheduler.cli.output import err_console, fail
-from scheduler.config import DEFAULT_CONFIG, DEFAULT_PATH
+from scheduler.config import DEFAULT_PATH, default_config
 from scheduler.database import DatabaseError, current_revision, open_database
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -21,13 +21,17 @@ def init(
     config: ConfigOption = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented default config watching the Russia–Ukraine peace talks."""
+    """Write a commented default config watching the Russia–Ukraine peace talks.
+
+    Every setting is written under its description, with its default (or, switched
+    off, an example); a run without any config file runs exactly this file.
+    """
     path = config or DEFAULT_PATH
     if path.exists() and not force:
         fail(f"{path} already exists (use --force to overwrite)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+        path.write_text(default_config(), encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror or exc}")
     err_console.print(f"wrote {path}; next: [bold]peacewatch crawl --config {path}[/]")
