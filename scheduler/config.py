@@ -84,7 +84,7 @@ class Settings(Strict):
     )
     daemon: DaemonSettings = Field(
         default_factory=DaemonSettings,
-        description=("The daemon (`peacewatch run`): polling, source health and upkeep."),
+        description="The daemon (`peacewatch run`): polling, source health and upkeep.",
     )
 
     @model_validator(mode="after")

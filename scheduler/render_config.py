@@ -9,7 +9,7 @@ comment above it, so a new field shows up in the file the moment it exists.
 The file's one convention: `# text` is prose, and a `#` straight before TOML (`#key =
 …`, `#[daemon]`, or the indented lines of a long array) is a setting switched off,
 showing its default or, when it has none, its example (`Field(examples=[...])`).
-Deleting such `#`s always leaves valid TOML.
+Deleting every such `#` still leaves a valid config (tests/test_docs.py checks it).
 """
 
 from __future__ import annotations
@@ -54,7 +54,12 @@ def render_config(
         about = _description(field, f"{root.__name__}.{name}")
         lines += ["", RULE, _comment(f"{header} {about}"), RULE]
         if many:
-            lines.append("# Every key of an entry, with its default or an example:")
+            lines.append(
+                _comment(
+                    "Every key of an entry, with its default or an example; to add an "
+                    f"entry, delete the # before {header} and before the keys you set."
+                )
+            )
             lines += _table(model, key, many=True, switched_off=True)
             if key in entries:
                 lines += ["", entries[key].strip()]
