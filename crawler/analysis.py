@@ -8,7 +8,7 @@ body and settings it would use itself; otherwise it works it out again.
 
 from __future__ import annotations
 
-from crawler.dedup.story import Deduplicator
+from crawler.dedup.fingerprint import fingerprint
 from crawler.extract.article import ExtractedPage, extract_article
 from crawler.extract.text import one_line
 from crawler.model import AnalysisSpec, PageAnalysis
@@ -16,21 +16,21 @@ from crawler.settings import DedupSettings, TopicSettings
 from crawler.status.backend import rules_for
 from crawler.status.rules import RulesClassifier
 
-_TOOLS: dict[AnalysisSpec, tuple[Deduplicator, RulesClassifier | None]] = {}
+_TOOLS: dict[AnalysisSpec, tuple[DedupSettings, RulesClassifier | None]] = {}
 
 
 def analyse(spec: AnalysisSpec, title: str, body: str) -> PageAnalysis:
     """Fingerprint `title` and `body`, and classify them if the spec's topic uses rules."""
     tools = _TOOLS.get(spec)
     if tools is None:
-        dedup = Deduplicator(DedupSettings.model_validate_json(spec.dedup))
+        dedup = DedupSettings.model_validate_json(spec.dedup)
         rules = None
         if spec.topic is not None:
             rules = rules_for(TopicSettings.model_validate_json(spec.topic))
         tools = _TOOLS[spec] = (dedup, rules)
     dedup, rules = tools
     verdict = rules.classify(title, body) if rules is not None else None
-    return PageAnalysis(title, body, spec, dedup.fingerprint(title, body), verdict)
+    return PageAnalysis(title, body, spec, fingerprint(title, body, dedup), verdict)
 
 
 def read_page(

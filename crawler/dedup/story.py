@@ -16,12 +16,7 @@ several workers to share.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import pickle
-import re
-import unicodedata
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -29,19 +24,18 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from crawler.dedup.bands import BandIndex, signature_keys
-from crawler.extract.boilerplate import strip_boilerplate, strip_boilerplate_words
+from crawler.dedup.fingerprint import (
+    SCHEME,
+    SEED,
+    fingerprint,
+    from_signature,
+    overlaps,
+    shingle_hashes,
+    signature_rows,
+    signature_values,
+)
 from crawler.model import Fingerprint
 from crawler.settings import DedupSettings
-
-SCHEME = "affine32"
-SEED = 1
-_DTYPE = np.dtype("<u4")
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Multipliers that make a shingle's hash depend on its word order. numpy made this
-# array float64 (the constants pass int64), so the multipliers stored shingles were
-# made with are these rounded to doubles (even numbers): keep the rounding.
-_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x85EBCA77C2B2AE63])
-_MIX_U64 = [np.uint64(m) for m in _MIX]
 
 # (title, body) of stored articles by id: how the exact check reads candidates.
 Lookup = Callable[[Sequence[int]], Mapping[int, tuple[str, str]]]
@@ -55,93 +49,6 @@ ESTIMATE_MARGIN_SE = 4.0
 RECENT_SHINGLES = 4096
 """Articles whose shingles stay in memory: new copies mostly follow recent stories
 (about 1.6 KB each for a 400-word article)."""
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-
-
-def normalise_text(text: str, title: str = "") -> str:
-    """What is left of a body once boilerplate, case, punctuation and spacing are gone."""
-    return " ".join(words(strip_boilerplate(text, title)))
-
-
-# Below this many words a body ("Read the full story.") could be anyone's.
-MIN_BODY_WORDS = 12
-
-
-def content_hash(text: str, title: str = "") -> str:
-    """Same story text, same hash; a body too short to identify a story takes its title."""
-    return _hash_clean(strip_boilerplate(text, title), title)
-
-
-def _hash_clean(clean: str, title: str) -> str:
-    return _hash_words(words(title), words(clean))
-
-
-def _hash_words(title_words: list[str], body_words: list[str]) -> str:
-    # A word holds no whitespace, so the joined body splits back into these words.
-    body = " ".join(body_words)
-    if len(body_words) < MIN_BODY_WORDS:
-        body = f"{' '.join(title_words)}\n{body}"
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
-def shingle_hashes(title: str, text: str, k: int) -> np.ndarray:
-    """The set of 32-bit hashes of the k-word shingles of title and cleaned body, sorted.
-
-    Words are hashed once (crc32) and combined with order-dependent multipliers, so a
-    document costs one C call per word and a few array operations.
-    """
-    return _shingles(words(f"{title}\n{strip_boilerplate(text, title)}"), k)
-
-
-def _shingles(tokens: list[str], k: int) -> np.ndarray:
-    if not tokens:
-        return np.empty(0, dtype=np.uint32)
-    # map over C functions: no Python frame per word.
-    w = np.fromiter(map(zlib.crc32, map(str.encode, tokens)), dtype=np.uint64, count=len(tokens))
-    k = min(k, len(w))
-    n = len(w) - k + 1
-    with np.errstate(over="ignore"):
-        h = np.zeros(n, dtype=np.uint64)
-        for j in range(k):
-            h = h + w[j : j + n] * _MIX_U64[j % len(_MIX_U64)] + np.uint64(j)
-        h ^= h >> np.uint64(32)
-    return _sorted_unique(h.astype(np.uint32))
-
-
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """`np.unique` for a short array (sorted in place): a fifth of its cost at 400 values."""
-    values.sort()
-    keep = np.empty(len(values), dtype=bool)
-    keep[:1] = True
-    np.not_equal(values[1:], values[:-1], out=keep[1:])
-    return values[keep]
-
-
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Exact Jaccard of two shingle sets (sorted, unique arrays, as `_shingles` makes them)."""
-    if not len(a) and not len(b):
-        return 1.0
-    inter = _overlaps(a, [b])[0] if len(a) else 0
-    return inter / (len(a) + len(b) - inter)
-
-
-def _overlaps(a: np.ndarray, others: Sequence[np.ndarray]) -> list[int]:
-    """|a ∩ b| for each b of `others`: a non-empty and sorted, each b without repeats.
-
-    One binary search of all their values in `a` at once: `np.intersect1d` per pair
-    concatenated and sorted both arrays, a dozen times per stored article.
-    """
-    values = np.concatenate(others) if len(others) > 1 else others[0]
-    if not len(values):
-        return [0] * len(others)
-    at = np.searchsorted(a, values)
-    np.minimum(at, len(a) - 1, out=at)
-    hits = np.concatenate(([0], np.cumsum(a[at] == values)))
-    ends = np.cumsum([len(b) for b in others])
-    return (hits[ends] - hits[ends - [len(b) for b in others]]).tolist()
 
 
 # The LSH is a finder for the exact check, so it is tuned for recall: a pair at the
@@ -161,31 +68,11 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return best
 
 
-@functools.cache
-def _proto(num_perm: int) -> MinHash:
-    """The permutations every signature shares (drawing them costs 0.2 ms)."""
-    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
-
-
-def _identity(value: int) -> int:
-    return value
-
-
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finalizer, which datasketch's affine32 applies to each input."""
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
-
-
 class Deduplicator:
     """The LSH index of stored signatures, keyed by article id, and each article's story."""
 
     def __init__(self, settings: DedupSettings | None = None) -> None:
         self.settings = settings or DedupSettings()
-        self._proto = _proto(self.settings.num_perm)
         bands, rows = self._params = lsh_params(self.settings.threshold, self.settings.num_perm)
         # In memory, buckets are sorted arrays (crawler.dedup.bands); shared, datasketch's Redis.
         self._index: BandIndex | None = None
@@ -203,47 +90,15 @@ class Deduplicator:
         """An empty in-memory index with these settings, for one batch's own articles."""
         return Deduplicator(self.settings.model_copy(update={"redis_url": None}))
 
-    def minhash(self, shingles: np.ndarray) -> MinHash:
-        m = MinHash(
-            num_perm=self.settings.num_perm,
-            permutations=self._proto.permutations,
-            scheme=SCHEME,
-            hashfunc=_identity,
-        )
-        m.update_batch(shingles.tolist())
-        return m
-
-    def signature(self, shingles: np.ndarray) -> bytes:
-        """`minhash(shingles).hashvalues` as stored, worked out without datasketch's
-        per-value Python loop: its affine32 update with the identity hash."""
-        a, b = self._proto.permutations
-        if not len(shingles):
-            return np.full(len(a), 0xFFFFFFFF, dtype=_DTYPE).tobytes()
-        # One row per permutation, so each minimum is over a contiguous row.
-        phv = np.multiply.outer(a, _fmix32(shingles))
-        phv += b[:, None]
-        return phv.min(axis=1).astype(_DTYPE).tobytes()
-
     def fingerprint(self, title: str, text: str) -> Fingerprint:
-        title_words, body_words = strip_boilerplate_words(text, title)
-        shingles = _shingles(title_words + body_words, self.settings.shingle)
-        return Fingerprint(_hash_words(title_words, body_words), self.signature(shingles), shingles)
+        """`crawler.dedup.fingerprint.fingerprint` under these settings."""
+        return fingerprint(title, text, self.settings)
 
     def _values(self, signature: bytes) -> np.ndarray:
-        values = np.frombuffer(signature, dtype=_DTYPE)
-        if len(values) != self.settings.num_perm:
-            raise ValueError(
-                f"stored signature has {len(values)} values, [dedup] num_perm is "
-                f"{self.settings.num_perm}"
-            )
-        return values
+        return signature_values(signature, self.settings.num_perm)
 
     def _from_signature(self, signature: bytes) -> MinHash:
-        return MinHash(
-            hashvalues=self._values(signature),
-            permutations=self._proto.permutations,
-            scheme=SCHEME,
-        )
+        return from_signature(signature, self.settings.num_perm)
 
     def required(self, a: np.ndarray, b: np.ndarray) -> float:
         """The Jaccard a pair must reach: more for short texts, where one clause weighs a lot."""
@@ -283,8 +138,8 @@ class Deduplicator:
         sized = [i for i in ids if len(stored.get(i) or b"") == size]
         if not sized:
             return ids  # nothing to estimate from: check exactly
-        theirs = np.frombuffer(b"".join(stored[i] for i in sized), dtype=_DTYPE)
-        agree = np.count_nonzero(theirs.reshape(len(sized), -1) == mine, axis=1).tolist()
+        theirs = signature_rows([stored[i] or b"" for i in sized], n)
+        agree = np.count_nonzero(theirs == mine, axis=1).tolist()
         far = {i for i, k in zip(sized, agree, strict=True) if not k >= cutoff * n}
         return [i for i in ids if i not in far] if far else ids
 
@@ -330,8 +185,8 @@ class Deduplicator:
             return None
         mine = fp.shingles
         best, best_j = None, -1.0
-        overlaps = _overlaps(mine, list(known.values()))
-        for (article_id, theirs), inter in zip(known.items(), overlaps, strict=True):
+        inters = overlaps(mine, list(known.values()))
+        for (article_id, theirs), inter in zip(known.items(), inters, strict=True):
             j = inter / (len(mine) + len(theirs) - inter)
             if j >= self.required(mine, theirs) and j > best_j:
                 best, best_j = article_id, j
@@ -400,10 +255,7 @@ class Deduplicator:
             self._insert_many(pending)
 
     def _insert_many(self, rows: list[tuple[int, bytes]]) -> None:
-        n = self.settings.num_perm
-        sigs = np.frombuffer(b"".join(s for _, s in rows), dtype=_DTYPE).reshape(-1, n)
-        if sigs.shape[0] != len(rows):
-            raise ValueError(f"stored signatures do not have [dedup] num_perm = {n} values")
+        sigs = signature_rows([s for _, s in rows], self.settings.num_perm)
         if self._index is not None:
             self._index.insert_many(np.array([i for i, _ in rows]), sigs)
             return

@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, SQLModel
 
+from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.story import Deduplicator
 from crawler.extract.text import html_to_text, one_line
 from crawler.fetch.urls import canonical_or_none, outlet_of
@@ -225,7 +226,7 @@ class Ingestor:
             and done.body == candidate.body
         ):
             return done.fingerprint, done.verdict
-        return self.dedup.fingerprint(candidate.title, candidate.body), None
+        return fingerprint(candidate.title, candidate.body, self.dedup.settings), None
 
     def ingest(
         self, session: Session, candidates: Sequence[Candidate], now: datetime | None = None

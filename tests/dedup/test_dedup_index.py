@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from crawler.dedup.story import Deduplicator, content_hash
+from crawler.dedup.fingerprint import content_hash
+from crawler.dedup.story import Deduplicator
 from tests.eval.dedup import PAIRS, load_pairs
 
 

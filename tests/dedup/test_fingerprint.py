@@ -1,6 +1,6 @@
 """A fingerprint is stored: the fast path must give the bytes the datasketch path gave.
 
-`Deduplicator.fingerprint` tokenises once and works the MinHash out with numpy; the
+`fingerprint` tokenises once and works the MinHash out with numpy; the
 reference below is the earlier code (a second tokenisation for the content hash, a
 crc32 generator, `np.unique`, datasketch's `update_batch`). Any difference would make
 new signatures and hashes miss the stored ones.
@@ -17,19 +17,21 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.dedup.story import (
+from crawler.dedup.fingerprint import (
     MIN_BODY_WORDS,
     SCHEME,
     SEED,
-    Deduplicator,
     content_hash,
+    fingerprint,
     jaccard,
+    signature,
     words,
 )
 from crawler.extract.boilerplate import _words, strip_boilerplate, strip_boilerplate_words
+from crawler.settings import DedupSettings
 from tests.eval.dedup import PAIRS, load_pairs
 
-DEDUP = Deduplicator()
+SETTINGS = DedupSettings()
 
 
 def reference(title: str, text: str, k: int = 3, num_perm: int = 128) -> tuple[str, bytes, bytes]:
@@ -62,7 +64,7 @@ def reference(title: str, text: str, k: int = 3, num_perm: int = 128) -> tuple[s
 
 
 def assert_same(title: str, text: str) -> None:
-    fp = DEDUP.fingerprint(title, text)
+    fp = fingerprint(title, text, SETTINGS)
     assert fp.shingles.dtype == np.uint32
     assert (fp.content_hash, fp.signature, fp.shingles.tobytes()) == reference(title, text)
     assert content_hash(text, title) == fp.content_hash
@@ -99,7 +101,7 @@ def test_labelled_pairs_fingerprint_as_before() -> None:
 
 def test_signature_of_no_shingles_is_datasketch_empty_minhash() -> None:
     empty = MinHash(num_perm=128, seed=SEED, scheme=SCHEME).hashvalues.astype("<u4").tobytes()
-    assert DEDUP.signature(np.empty(0, dtype=np.uint32)) == empty
+    assert signature(np.empty(0, dtype=np.uint32), 128) == empty
 
 
 @settings(max_examples=300, deadline=None)

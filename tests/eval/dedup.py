@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.dedup.story import Deduplicator, jaccard
+from crawler.dedup.fingerprint import fingerprint, jaccard, minhash
+from crawler.dedup.story import Deduplicator
 from crawler.settings import DedupSettings
 
 PAIRS = Path(__file__).parents[1] / "data" / "dedup_pairs.jsonl"
@@ -60,14 +61,18 @@ def evaluate(
     scores, wrong = Scores(), []
     for pair in pairs:
         a, b = pair["a"], pair["b"]
-        fa, fb = dedup.fingerprint(a["title"], a["text"]), dedup.fingerprint(b["title"], b["text"])
+        fa, fb = (
+            fingerprint(a["title"], a["text"], settings),
+            fingerprint(b["title"], b["text"], settings),
+        )
         dedup.add(1, 1, fa.signature)
         if fa.content_hash == fb.content_hash:
             predicted = True
         elif estimate:
-            m = dedup.minhash(fb.shingles)
+            m = minhash(fb.shingles, settings.num_perm)
             predicted = 1 in dedup.candidates(fb) and (
-                m.jaccard(dedup.minhash(fa.shingles)) >= dedup.required(fa.shingles, fb.shingles)
+                m.jaccard(minhash(fa.shingles, settings.num_perm))
+                >= dedup.required(fa.shingles, fb.shingles)
             )
         else:
             stored = {1: (a["title"], a["text"])}
@@ -119,11 +124,10 @@ def main(argv: list[str] | None = None) -> None:
             f"{es.precision:22.3f}  {es.recall:.3f}  {es.f1:.3f}"
         )
     print("\nexact shingle Jaccard by kind (min / median / max):")
-    dedup = Deduplicator(settings)
     by_kind: dict[str, list[float]] = {}
     for p in pairs:
-        fa = dedup.fingerprint(p["a"]["title"], p["a"]["text"])
-        fb = dedup.fingerprint(p["b"]["title"], p["b"]["text"])
+        fa = fingerprint(p["a"]["title"], p["a"]["text"], settings)
+        fb = fingerprint(p["b"]["title"], p["b"]["text"], settings)
         by_kind.setdefault(p["kind"], []).append(jaccard(fa.shingles, fb.shingles))
     for kind, values in sorted(by_kind.items()):
         values.sort()
