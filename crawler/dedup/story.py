@@ -1,39 +1,32 @@
-"""Exact and near-duplicate detection: syndicated copies collapse into one story.
+"""Which story a text joins: the exact check over what the index proposes.
 
-An exact copy has the same content hash (the body with boilerplate stripped and
-case, punctuation and whitespace normalised). A near copy is found in two steps: an
-LSH index over stored MinHash signatures proposes candidates, and the exact Jaccard
-similarity of word shingles, recomputed from the candidates' stored text, decides.
-The signature is only a finder: at 128 permutations its Jaccard estimate has a
-standard error near 0.045 at J = 0.5, which is what separates a trimmed wire copy
+A near copy is found in two steps: an LSH index over stored MinHash signatures
+(`crawler.dedup.index`) proposes candidates, and the exact Jaccard similarity of word
+shingles (`crawler.dedup.fingerprint`), recomputed from the candidates' stored text,
+decides. The signature is only a finder: at 128 permutations its Jaccard estimate has
+a standard error near 0.045 at J = 0.5, which is what separates a trimmed wire copy
 from a rival report of the same meeting (see `python -m tests.eval.dedup`).
 
-The index holds no texts and no signatures, only LSH buckets (compact sorted arrays,
-`crawler.dedup.bands`) and each article's story, so 100,000 articles rebuild from the
-database in seconds, and the buckets can live in Redis (`[dedup] redis_url`) for
-several workers to share.
+Beside the index, `Deduplicator` keeps each indexed article's story and the shingles
+of the latest articles, so 100,000 articles rebuild from the database in seconds.
 """
 
 from __future__ import annotations
 
-import pickle
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
-from crawler.dedup.bands import BandIndex, signature_keys
 from crawler.dedup.fingerprint import (
-    SCHEME,
-    SEED,
     fingerprint,
-    from_signature,
     overlaps,
     shingle_hashes,
     signature_rows,
     signature_values,
 )
+from crawler.dedup.index import Index, MemoryIndex, cut_keys
+from crawler.dedup.redis_index import RedisIndex
 from crawler.model import Fingerprint
 from crawler.settings import DedupSettings
 
@@ -51,54 +44,27 @@ RECENT_SHINGLES = 4096
 (about 1.6 KB each for a 400-word article)."""
 
 
-# The LSH is a finder for the exact check, so it is tuned for recall: a pair at the
-# threshold must become a candidate this often (datasketch's balanced optimum gives
-# 0.37 at J = 0.45 with 128 permutations, which lost copies in the labelled set).
-CANDIDATE_RECALL = 0.95
-
-
-def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows): the longest bands that still find a pair at the threshold."""
-    best = (num_perm, 1)
-    for rows in range(1, num_perm + 1):
-        bands = num_perm // rows
-        if 1 - (1 - threshold**rows) ** bands < CANDIDATE_RECALL:
-            break
-        best = (bands, rows)
-    return best
+def open_index(settings: DedupSettings) -> Index:
+    """The index the settings ask for: in Redis given `redis_url`, else in memory."""
+    return MemoryIndex(settings) if settings.redis_url is None else RedisIndex(settings)
 
 
 class Deduplicator:
-    """The LSH index of stored signatures, keyed by article id, and each article's story."""
+    """Each indexed article's story, and the decision which story a new text joins."""
 
-    def __init__(self, settings: DedupSettings | None = None) -> None:
+    def __init__(self, settings: DedupSettings | None = None, index: Index | None = None) -> None:
         self.settings = settings or DedupSettings()
-        bands, rows = self._params = lsh_params(self.settings.threshold, self.settings.num_perm)
-        # In memory, buckets are sorted arrays (crawler.dedup.bands); shared, datasketch's Redis.
-        self._index: BandIndex | None = None
-        self._lsh: MinHashLSH | None = None
-        if self._shared:
-            self._lsh = MinHashLSH(
-                num_perm=self.settings.num_perm, params=(bands, rows), **_storage(self.settings)
-            )
-        else:
-            self._index = BandIndex(bands, rows)
+        self.index = index if index is not None else open_index(self.settings)
         self._stories: dict[int, int] = {}
         self._recent: OrderedDict[int, np.ndarray] = OrderedDict()
 
     def local(self) -> Deduplicator:
         """An empty in-memory index with these settings, for one batch's own articles."""
-        return Deduplicator(self.settings.model_copy(update={"redis_url": None}))
+        return Deduplicator(self.settings, MemoryIndex(self.settings))
 
     def fingerprint(self, title: str, text: str) -> Fingerprint:
         """`crawler.dedup.fingerprint.fingerprint` under these settings."""
         return fingerprint(title, text, self.settings)
-
-    def _values(self, signature: bytes) -> np.ndarray:
-        return signature_values(signature, self.settings.num_perm)
-
-    def _from_signature(self, signature: bytes) -> MinHash:
-        return from_signature(signature, self.settings.num_perm)
 
     def required(self, a: np.ndarray, b: np.ndarray) -> float:
         """The Jaccard a pair must reach: more for short texts, where one clause weighs a lot."""
@@ -110,16 +76,11 @@ class Deduplicator:
     def band_keys(self, signature: bytes) -> np.ndarray:
         """The in-memory index's band keys of a signature: cut once, an article is looked
         up and added in the batch's own index and in this one (`local()` shares them)."""
-        return signature_keys(self._values(signature), *self._params)
+        return cut_keys(signature, self.settings)
 
     def candidates(self, fp: Fingerprint, keys: np.ndarray | None = None) -> list[int]:
-        """Ids the LSH proposes; `keys`, if given, are `band_keys(fp.signature)`."""
-        if self._index is not None:
-            if keys is None:
-                keys = self.band_keys(fp.signature)
-            return sorted(self._index.query_keys(keys))
-        assert self._lsh is not None
-        return [int(i) for i in self._lsh.query(self._from_signature(fp.signature))]
+        """Ids the index proposes; `keys`, if given, are `band_keys(fp.signature)`."""
+        return self.index.query(fp.signature, keys)
 
     def plausible(self, fp: Fingerprint, ids: list[int], signatures: SignatureLookup) -> list[int]:
         """The candidates whose stored signature puts them within reach of the threshold.
@@ -132,7 +93,7 @@ class Deduplicator:
             return ids
         t, n = self.settings.threshold, self.settings.num_perm
         cutoff = t - ESTIMATE_MARGIN_SE * (t * (1 - t) / n) ** 0.5
-        mine = self._values(fp.signature)
+        mine = signature_values(fp.signature, n)
         stored = signatures(ids)
         size = len(fp.signature)
         sized = [i for i in ids if len(stored.get(i) or b"") == size]
@@ -209,97 +170,35 @@ class Deduplicator:
                 self._recent.popitem(last=False)
         if article_id in self._stories:
             return
-        if self._index is not None:
-            if keys is None:
-                keys = self.band_keys(signature)
-            self._index.insert_keys(article_id, keys)
-        else:
-            assert self._lsh is not None
-            if article_id not in self._lsh:
-                self._lsh.insert(
-                    article_id, self._from_signature(signature), check_duplication=False
-                )
+        self.index.insert(article_id, signature, keys)
         self._stories[article_id] = story_id
 
     def remove(self, article_ids: Iterable[int]) -> None:
         gone = [i for i in article_ids if self._stories.pop(i, None) is not None]
         for article_id in gone:
             self._recent.pop(article_id, None)
-        if self._index is not None:
-            self._index.remove(gone)
-            return
-        assert self._lsh is not None
-        for article_id in gone:
-            if article_id in self._lsh:
-                self._lsh.remove(article_id)
+        self.index.remove(gone)
 
     def load(self, rows: Iterable[tuple[int, int, bytes]], batch: int = 20_000) -> None:
-        """Index stored signatures in bulk: the rebuild at start.
+        """Index stored signatures in bulk, a batch at a time: the rebuild at start.
 
-        Band keys are cut from a whole batch of signatures at once, in the byte form
-        datasketch's `MinHashLSH.insert` gives them, and written to its storage with
-        buffering (one Redis pipeline per batch); per-row `insert` ran at ~3,000/s.
+        What a shared index holds already (another worker's) is not inserted again.
         """
-        present = self._present() if self._shared else set()
+        present: set[int] | None = None
         pending: list[tuple[int, bytes]] = []
         for article_id, story_id, signature in rows:
             if article_id in self._stories:
                 continue
+            if present is None:
+                present = self.index.present()
             self._stories[article_id] = story_id
             if article_id not in present:
                 pending.append((article_id, signature))
             if len(pending) >= batch:
-                self._insert_many(pending)
+                self.index.insert_many(pending)
                 pending = []
         if pending:
-            self._insert_many(pending)
-
-    def _insert_many(self, rows: list[tuple[int, bytes]]) -> None:
-        sigs = signature_rows([s for _, s in rows], self.settings.num_perm)
-        if self._index is not None:
-            self._index.insert_many(np.array([i for i, _ in rows]), sigs)
-            return
-        lsh = self._lsh
-        assert lsh is not None
-        swapped = sigs.astype(np.uint32).byteswap()  # what datasketch's _byteswap does per band
-        bands = [
-            np.ascontiguousarray(swapped[:, a:b]).view(np.dtype((np.void, 4 * (b - a)))).ravel()
-            for a, b in lsh.hashranges
-        ]
-        keys = [pickle.dumps(i) if lsh.prepickle else i for i, _ in rows]
-        columns = [band.tolist() for band in bands]
-        for row, key in enumerate(keys):
-            hs = [column[row] for column in columns]
-            lsh.keys.insert(key, *hs, buffer=True)
-            for h, table in zip(hs, lsh.hashtables, strict=True):
-                table.insert(h, key, buffer=True)
-        lsh.keys.empty_buffer()
-        for table in lsh.hashtables:
-            table.empty_buffer()
-
-    @property
-    def _shared(self) -> bool:
-        return self.settings.redis_url is not None
-
-    def _present(self) -> set[int]:
-        """Ids already in a shared index (another worker put them there)."""
-        assert self._lsh is not None
-        return {int(pickle.loads(k)) for k in self._lsh.keys}
+            self.index.insert_many(pending)
 
     def __len__(self) -> int:
         return len(self._stories)
-
-
-def _storage(settings: DedupSettings) -> dict:
-    """datasketch's storage options: in memory, or Redis buckets shared by workers."""
-    if settings.redis_url is None:
-        return {}
-    from redis.connection import parse_url
-
-    params = parse_url(settings.redis_url)
-    # Everything that changes a bucket key is in the name, so no two layouts mix.
-    layout = f"v1:{SCHEME}:{SEED}:{settings.shingle}:{settings.num_perm}:{settings.threshold}"
-    basename = f"{settings.redis_prefix}:dedup:{layout}".encode()
-    return {
-        "storage_config": {"type": "redis", "basename": basename, "redis": params},
-    }

@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from crawler.dedup.bands import BandIndex
-from crawler.dedup.story import lsh_params
+from crawler.dedup.index import lsh_params
 from crawler.settings import DedupSettings
 
 

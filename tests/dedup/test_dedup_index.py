@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from crawler.dedup.fingerprint import content_hash
+from crawler.dedup.fingerprint import content_hash, fingerprint
+from crawler.dedup.index import MemoryIndex
 from crawler.dedup.story import Deduplicator
+from crawler.settings import DedupSettings
 from tests.eval.dedup import PAIRS, load_pairs
+
+SETTINGS = DedupSettings()
 
 
 def test_bulk_rebuild_matches_row_by_row_inserts() -> None:
     pairs = load_pairs(PAIRS)
-    one, bulk = Deduplicator(), Deduplicator()
+    one, bulk = Deduplicator(), Deduplicator(SETTINGS, MemoryIndex(SETTINGS))
     rows = [
-        (i, 100 + i, one.fingerprint(p["a"]["title"], p["a"]["text"]).signature)
+        (i, 100 + i, fingerprint(p["a"]["title"], p["a"]["text"], SETTINGS).signature)
         for i, p in enumerate(pairs, 1)
     ]
     for row in rows:
@@ -19,10 +23,12 @@ def test_bulk_rebuild_matches_row_by_row_inserts() -> None:
     bulk.load(rows, batch=37)
     assert len(one) == len(bulk) == len(pairs)
     for p in pairs:
-        fp = one.fingerprint(p["b"]["title"], p["b"]["text"])
+        fp = fingerprint(p["b"]["title"], p["b"]["text"], SETTINGS)
         assert sorted(one.candidates(fp)) == sorted(bulk.candidates(fp))
     bulk.remove([1])
-    assert 1 not in bulk.candidates(one.fingerprint(pairs[0]["a"]["title"], pairs[0]["a"]["text"]))
+    assert 1 not in bulk.candidates(
+        fingerprint(pairs[0]["a"]["title"], pairs[0]["a"]["text"], SETTINGS)
+    )
 
 
 def test_boilerplate_and_typography_do_not_change_the_content_hash() -> None:
