@@ -1,35 +1,36 @@
 """The one ingest path: candidate articles from any source become stored articles.
 
-Feeds, spiders and `replay` all hand their candidates to `Ingestor.ingest`, which
-decides relevance, URL identity, exact and near duplicates, story membership and
-status, and writes rows into the caller's session. The caller commits, so what it
-records beside (a source's state, say) goes with the same articles or not at all.
+Feeds, spiders and `replay` all hand their candidates to `Ingestor.ingest`, which runs
+them through the stages in order, each from its own home: relevance (the topic's
+`TopicQuery`), URL identity (`crawler.fetch.urls`, `crawler.store.articles`), exact and
+near duplicates (`crawler.dedup`), status (the topic's classifier), then the bulk
+insert (`crawler.store.articles`) and the story recounts (`crawler.store.stories`).
+Rows go into the caller's session. The caller commits, so what it records beside (a
+source's state, say) goes with the same articles or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, select, update
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.story import Deduplicator
 from crawler.extract.text import html_to_text, one_line
-from crawler.fetch.urls import canonical_or_none, outlet_of
+from crawler.fetch.urls import canonical_or_none
 from crawler.model import AnalysisSpec, Candidate, Classification, Fingerprint
 from crawler.settings import DedupSettings, TopicSettings
 from crawler.status.backend import make_classifiers
 from crawler.status.relevance import TopicQuery
 from crawler.status.rules import classify
+from crawler.store import articles, stories
 from crawler.store.db import as_utc, utcnow
-from crawler.store.tables import Article, Story
 
-T = TypeVar("T")
 Classify = Callable[[str, str], Classification]
 
 
@@ -51,54 +52,6 @@ class IngestReport:
         self.new_articles += other.new_articles
         self.article_ids += other.article_ids
         self.story_ids |= other.story_ids
-
-
-def stored_texts(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    """Title and body of stored articles as they were fingerprinted, for the exact check."""
-    rows = session.exec(  # type: ignore[call-overload]
-        select(Article.id, Article.title, Article.text, Article.summary).where(
-            Article.id.in_(list(ids))  # type: ignore[union-attr]
-        )
-    ).all()
-    return {r[0]: (r[1], r[2] or r[3]) for r in rows}
-
-
-def stored_signatures(session: Session, ids: Sequence[int]) -> dict[int, bytes | None]:
-    rows = session.exec(  # type: ignore[call-overload]
-        select(Article.id, Article.minhash).where(Article.id.in_(list(ids)))  # type: ignore[union-attr]
-    ).all()
-    return {r[0]: r[1] for r in rows}
-
-
-CHUNK = 500
-"""Values per IN (...) list: well inside every backend's limit on bound parameters."""
-
-
-def chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
-
-
-def _insert(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows; their ids, in the rows' order.
-
-    On SQLite, which does not promise the order of RETURNING, SQLAlchemy keeps that
-    order by inserting one row per statement; `_insert_articles` avoids that.
-    """
-    statement = insert(model).returning(model.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
-    return list(session.execute(statement, rows).scalars())
-
-
-def _insert_articles(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert articles in one statement per backend batch; their ids, in the rows' order.
-
-    Each row's URL is unique (the table's unique key; ingest keeps one row per URL in a
-    batch), so it finds each row's id in RETURNING whatever order that comes back in.
-    On SQLite that is ~60 us per article less than `_insert`'s statement per row.
-    """
-    statement = insert(Article).returning(Article.url, Article.id)
-    ids: dict[str, int] = dict(session.execute(statement, rows).tuples().all())
-    return [ids[row["url"]] for row in rows]
 
 
 @dataclass
@@ -151,15 +104,7 @@ class _Batch:
         )
 
     def new_story(self, topic: str, first_seen: datetime, now: datetime) -> int:
-        self.stories.append(
-            {
-                "topic": topic,
-                "first_seen": first_seen,
-                "last_seen": now,
-                "articles": 0,
-                "outlets": 0,
-            }
-        )
+        self.stories.append(stories.story_row(topic, first_seen, now))
         return -len(self.stories)
 
     def add(self, row: _Row) -> None:
@@ -192,12 +137,8 @@ class Ingestor:
 
     def refresh_index(self, session: Session) -> None:
         """Load signatures stored since the last look (by this or any other worker)."""
-        rows = session.exec(  # type: ignore[call-overload]
-            select(Article.id, Article.story_id, Article.minhash)
-            .where(Article.id > self._loaded_upto, Article.minhash.is_not(None))  # type: ignore[union-attr]
-            .order_by(Article.id)
-        ).all()
-        self.dedup.load((r[0], r[1], r[2]) for r in rows if r[1] is not None)
+        rows = articles.signatures_since(session, self._loaded_upto)
+        self.dedup.load((i, story, sig) for i, story, sig in rows if story is not None)
         if rows:
             self._loaded_upto = rows[-1][0]
 
@@ -207,11 +148,7 @@ class Ingestor:
 
     def known_urls(self, session: Session, urls: Sequence[str]) -> set[str]:
         """Which of these URLs (any spelling) are stored already: one query per batch."""
-        canon = sorted({c for c in map(canonical_or_none, urls) if c is not None})
-        found: set[str] = set()
-        for part in chunks(canon):
-            found |= set(session.exec(select(Article.url).where(Article.url.in_(part))).scalars())  # type: ignore[attr-defined,call-overload]
-        return found
+        return articles.known_urls(session, urls)
 
     def analysis_spec(self, topic: str) -> AnalysisSpec | None:
         """What a worker must apply to a page of `topic` for ingest to take its analysis."""
@@ -242,6 +179,22 @@ class Ingestor:
         if not candidates:  # a feed answering 304: nothing to look up
             return report
         self.refresh_index(session)
+        fresh = self._new_urls(session, self._relevant(candidates, report), report)
+        analysed = [(c, url, *self._fingerprint(c)) for c, url in fresh]
+        originals = self._originals(session, {fp.content_hash for _, _, fp, _ in analysed})
+        batch = _Batch(self.dedup.local())
+        for candidate, url, fp, verdict in analysed:
+            self._decide(session, batch, originals, candidate, url, fp, verdict, now, report)
+        try:
+            self._write(session, batch, report)
+            stories.recount(session, report.story_ids, now)
+        except BaseException:
+            self.forget(report)
+            raise
+        return report
+
+    def _relevant(self, candidates: Sequence[Candidate], report: IngestReport) -> list[Candidate]:
+        """The candidates about their topic, title and summary tidied as they are stored."""
         relevant: list[Candidate] = []
         for candidate in candidates:
             candidate.title = one_line(candidate.title)
@@ -250,9 +203,15 @@ class Ingestor:
                 relevant.append(candidate)
             else:
                 report.skipped += 1
-        stored = self.known_urls(session, [c.url for c in relevant])
+        return relevant
+
+    def _new_urls(
+        self, session: Session, candidates: list[Candidate], report: IngestReport
+    ) -> list[tuple[Candidate, str]]:
+        """Each candidate whose canonical URL is neither stored nor earlier in the batch."""
+        stored = self.known_urls(session, [c.url for c in candidates])
         fresh: list[tuple[Candidate, str]] = []
-        for candidate in relevant:
+        for candidate in candidates:
             url = canonical_or_none(candidate.url)
             if url is None:
                 report.skipped += 1
@@ -261,38 +220,15 @@ class Ingestor:
             else:
                 stored.add(url)
                 fresh.append((candidate, url))
-        batch = _Batch(self.dedup.local())
-        analysed = [(c, url, *self._fingerprint(c)) for c, url in fresh]
-        originals = self._stored_hashes(session, {fp.content_hash for _, _, fp, _ in analysed})
-        for candidate, url, fp, verdict in analysed:
-            self._decide(session, batch, originals, candidate, url, fp, verdict, now, report)
-        try:
-            self._write(session, batch, report)
-            self._update_stories(session, report.story_ids, now)
-        except BaseException:
-            self.forget(report)
-            raise
-        return report
+        return fresh
 
-    def _stored_hashes(self, session: Session, wanted: set[str]) -> dict[str, _Original]:
-        """The first stored article of each content hash: one query per batch."""
-        found: dict[str, _Original] = {}
-        for part in chunks(sorted(wanted)):
-            query = (
-                select(
-                    Article.content_hash,
-                    Article.id,
-                    Article.story_id,
-                    Article.status,
-                    Article.confidence,
-                    Article.evidence,
-                )
-                .where(Article.content_hash.in_(part))  # type: ignore[attr-defined]
-                .order_by(Article.id)  # type: ignore[arg-type]
-            )
-            for row in session.exec(query).all():  # type: ignore[call-overload]
-                found.setdefault(row[0], _Original(row[1], None, row[2], *row[3:]))
-        return found
+    def _originals(self, session: Session, hashes: set[str]) -> dict[str, _Original]:
+        """The stored original of each content hash: what an exact copy inherits."""
+        found = articles.first_with_hash(session, hashes)
+        return {
+            h: _Original(o.id, None, o.story_id, o.status, o.confidence, o.evidence)
+            for h, o in found.items()
+        }
 
     def _decide(
         self,
@@ -307,31 +243,10 @@ class Ingestor:
         report: IngestReport,
     ) -> None:
         """Copy of what, which story, which status: everything but the ids."""
-        published = as_utc(candidate.published)
         row = _Row(
             fp=fp,
             body=candidate.body,
-            values={
-                "url": url,
-                "original_url": candidate.url,
-                "outlet": candidate.outlet or outlet_of(url),
-                "source": candidate.source,
-                "topic": candidate.topic,
-                "title": candidate.title,
-                "summary": candidate.summary,
-                "text": candidate.text or "",
-                "text_source": candidate.text_source,
-                "extract_error": candidate.extract_error,
-                "author": candidate.author,
-                "language": candidate.language,
-                "published": published or now,
-                "published_estimated": published is None,
-                "fetched": now,
-                "content_hash": fp.content_hash,
-                "minhash": fp.signature,
-                "relevance": 1.0,
-                "duplicate_of": None,
-            },
+            values=articles.article_row(candidate, url, fp, now),
             # The batch's index is in memory with the same settings as the global one.
             keys=batch.index.band_keys(fp.signature),
         )
@@ -345,8 +260,8 @@ class Ingestor:
             report.new_articles += 1
             story = self.dedup.find_story(
                 fp,
-                lambda ids: stored_texts(session, ids),
-                lambda ids: stored_signatures(session, ids),
+                lambda ids: articles.stored_texts(session, ids),
+                lambda ids: articles.stored_signatures(session, ids),
                 row.keys,
             )
             if story is None:
@@ -367,7 +282,7 @@ class Ingestor:
         """Insert the batch's new stories, then its articles (copies after their originals)."""
         story_ids: dict[int, int] = {}
         if batch.stories:
-            ids = _insert(session, Story, batch.stories)
+            ids = stories.insert_stories(session, batch.stories)
             story_ids = {-(k + 1): story_id for k, story_id in enumerate(ids)}
         firsts = [r for r in batch.rows if r.copies_row is None]
         copies = [r for r in batch.rows if r.copies_row is not None]
@@ -378,7 +293,7 @@ class Ingestor:
                     row.values["duplicate_of"] = row.copies_row.id
             if group:
                 for row, article_id in zip(
-                    group, _insert_articles(session, [r.values for r in group]), strict=True
+                    group, articles.insert_articles(session, [r.values for r in group]), strict=True
                 ):
                     row.id = article_id
         for row in batch.rows:
@@ -389,44 +304,6 @@ class Ingestor:
                 row.id, row.values["story_id"], row.fp.signature, row.fp.shingles, row.keys
             )
             self._loaded_upto = max(self._loaded_upto, row.id)
-
-    def _update_stories(self, session: Session, story_ids: set[int], now: datetime) -> None:
-        """Recount the touched stories' articles and outlets: one statement per kind."""
-        params: list[dict[str, Any]] = []
-        for part in chunks(sorted(story_ids)):
-            firsts = dict(
-                session.exec(  # type: ignore[call-overload]
-                    select(Story.id, Story.first_seen).where(Story.id.in_(part))  # type: ignore[union-attr]
-                ).all()
-            )
-            counts = session.exec(  # type: ignore[call-overload]
-                select(
-                    Article.story_id,
-                    func.count(Article.id),
-                    func.count(func.distinct(Article.outlet)),
-                    func.min(Article.published),
-                )
-                .where(Article.story_id.in_(part))  # type: ignore[union-attr]
-                .group_by(Article.story_id)
-            ).all()
-            for story_id, articles, outlets, first in counts:
-                if story_id not in firsts:
-                    continue
-                first_seen = as_utc(firsts[story_id])
-                first = as_utc(first)
-                if first is not None and (first_seen is None or first < first_seen):
-                    first_seen = first
-                params.append(
-                    {
-                        "id": story_id,
-                        "articles": articles,
-                        "outlets": outlets,
-                        "last_seen": now,
-                        "first_seen": first_seen,
-                    }
-                )
-        if params:
-            session.execute(update(Story), params)
 
     def forget(self, report: IngestReport) -> None:
         """Drop index entries of a batch whose transaction was rolled back."""
