@@ -20,12 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from crawler.clock import utcnow
 from crawler.fetch.http import HttpFetcher
 from crawler.fetch.urls import canonical_or_none
 from crawler.model import AnalysisSpec, Candidate, PollResult
 from crawler.settings import NetworkSettings, SourceSettings
 from crawler.sources import poller
-from crawler.store.db import session_scope, utcnow
+from crawler.store.db import session_scope
 from crawler.store.ingest import Ingestor, IngestReport
 from crawler.store.sources import record_failure, record_success, sync_sources
 from crawler.store.tables import Source

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import asc, desc, select
 from sqlmodel import Session
 
+from crawler.clock import iso
 from crawler.settings import TopicSettings
-from crawler.store.db import iso
 from crawler.store.tables import Article
 from notifier.tables import Alert, DeliveryAttempt, Shift, TopicState
 

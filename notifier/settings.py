@@ -229,3 +229,12 @@ class WebSettings(Strict):
         ),
         examples=["${PEACEWATCH_WEB_TOKEN}"],
     )
+    public_url: AnyHttpUrl | None = Field(
+        default=None,
+        description=(
+            "The address people reach the dashboard at, behind a proxy: its host is the one "
+            "Host name accepted besides the bound address and localhost, and absolute links "
+            "(the Atom feed) are built from it."
+        ),
+        examples=["https://watch.example.org/"],
+    )

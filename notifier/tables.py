@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
-from crawler.store.db import UTCDateTime, utcnow
+from crawler.clock import utcnow
+from crawler.store.db import UTCDateTime
 
 # Importing the crawler's tables registers them on the shared metadata.
 from crawler.store.tables import Article, Source, Story  # noqa: F401

@@ -29,8 +29,8 @@ from crawler.settings import (
     TopicSettings,
 )
 from notifier.settings import AlertSettings, ChannelSettings, WebSettings
-from scheduler.daemon.settings import DaemonSettings
 from scheduler.render_config import render_config
+from scheduler.settings import DaemonSettings
 
 CONFIG_ENV = "PEACEWATCH_CONFIG"
 DEFAULT_PATH = Path("peacewatch.toml")

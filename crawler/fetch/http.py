@@ -23,9 +23,9 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
+from crawler.clock import as_utc, utcnow
 from crawler.fetch.guard import BlockedURL, check_scheme, check_url
 from crawler.settings import MAX_REDIRECTS, NetworkSettings
-from crawler.store.db import as_utc, utcnow
 
 GZIP_MAGIC = b"\x1f\x8b"
 

@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from crawler.clock import as_utc
 from crawler.fetch.urls import canonical_or_none, outlet_of
 from crawler.model import Candidate, Fingerprint
-from crawler.store.db import as_utc
 from crawler.store.tables import Article
 
 T = TypeVar("T")

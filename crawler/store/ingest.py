@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session
 
+from crawler.clock import as_utc, utcnow
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.story import Deduplicator
 from crawler.extract.text import html_to_text, one_line
@@ -29,7 +30,6 @@ from crawler.status.backend import make_classifiers
 from crawler.status.relevance import TopicQuery
 from crawler.status.rules import classify
 from crawler.store import articles, stories
-from crawler.store.db import as_utc, utcnow
 
 Classify = Callable[[str, str], Classification]
 

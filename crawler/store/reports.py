@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import desc, func, select
 from sqlmodel import Session
 
-from crawler.store.db import iso
+from crawler.clock import iso
 from crawler.store.tables import Article, Source, Story
 
 

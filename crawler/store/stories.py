@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session
 
+from crawler.clock import as_utc
 from crawler.store.articles import chunks
-from crawler.store.db import as_utc
 from crawler.store.tables import Article, Story
 
 

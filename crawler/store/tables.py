@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-from crawler.store.db import UTCDateTime, utcnow
+from crawler.clock import utcnow
+from crawler.store.db import UTCDateTime
 
 
 def _dt(**kwargs: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from crawler.store.db import as_utc
+from crawler.clock import as_utc
 from crawler.store.tables import Article, Source
 from notifier.tables import Alert
 

@@ -27,7 +27,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from crawler.store.db import as_utc, session_scope, utcnow
+from crawler.clock import as_utc, utcnow
+from crawler.store.db import session_scope
 from crawler.store.leases import claim_rows
 from notifier.channels import Channel, DeliveryError, Message, make_channel
 from notifier.settings import AlertSettings, ChannelSettings

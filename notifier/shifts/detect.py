@@ -43,9 +43,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from crawler.clock import iso
 from crawler.model import DECISIVE, STATUSES
 from crawler.settings import format_duration
-from crawler.store.db import iso
 from notifier.settings import SHIFT_KINDS, AlertSettings
 
 NONE = "none"

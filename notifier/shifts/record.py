@@ -25,8 +25,9 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from crawler.clock import as_utc, utcnow
 from crawler.settings import TopicSettings
-from crawler.store.db import as_utc, session_scope, utcnow
+from crawler.store.db import session_scope
 from crawler.store.tables import Article
 from notifier.reports import article_brief, shift_dict
 from notifier.settings import SHIFT_KINDS, AlertSettings, ChannelSettings

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from crawler.store.db import utcnow
+from crawler.clock import utcnow
 
 ATOM = "http://www.w3.org/2005/Atom"
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -14,8 +14,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlmodel import Session
 
+from crawler.clock import utcnow
 from crawler.model import STATUSES
-from crawler.store.db import session_scope, utcnow
+from crawler.store.db import session_scope
 from crawler.store.reports import list_articles, list_sources
 from notifier.alerts.outbox import RequeueError, requeue_alert
 from notifier.reports import list_alerts, list_shifts, topic_status

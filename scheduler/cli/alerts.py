@@ -10,9 +10,10 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
+from crawler.clock import utcnow
 from crawler.runtime.loop import run
 from crawler.settings import parse_duration
-from crawler.store.db import session_scope, utcnow
+from crawler.store.db import session_scope
 from notifier.alerts.outbox import RequeueError, deliver_pending, requeue_alert, send_test
 from notifier.reports import list_alerts
 from notifier.tables import Silence

@@ -34,12 +34,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from crawler.clock import utcnow
 from crawler.crawl import Crawl
 from crawler.fetch.http import HttpFetcher
 from crawler.model import PollResult
 from crawler.runtime.workers import warm_up
 from crawler.settings import SourceSettings
-from crawler.store.db import session_scope, utcnow
+from crawler.store.db import session_scope
 from crawler.store.leases import claim_sources, holds, release, release_all, release_owner, renew
 from crawler.store.sources import sync_sources
 from crawler.store.tables import Source

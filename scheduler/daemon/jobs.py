@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
 
-from crawler.store.db import session_scope, utcnow
+from crawler.clock import utcnow
+from crawler.store.db import session_scope
 from crawler.store.leases import exclusive
 from crawler.store.tables import Article
 from scheduler import alerting

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
-from crawler.store.db import as_utc, utcnow
+from crawler.clock import as_utc, utcnow
 from crawler.store.tables import Source
 from scheduler.daemon.metrics import CONTENT_TYPE, Metrics
 

@@ -7,7 +7,8 @@ import threading
 import time
 from datetime import timedelta
 
-from crawler.store.db import session_scope, utcnow
+from crawler.clock import utcnow
+from crawler.store.db import session_scope
 from crawler.store.leases import claim_rows, claim_sources, exclusive, release_owner
 from crawler.store.tables import Source
 from notifier.tables import Alert

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from crawler.store.db import session_scope, utcnow
+from crawler.clock import utcnow
+from crawler.store.db import session_scope
 from crawler.store.tables import Source
 from notifier.web import create_app
 from scheduler.config import Settings

@@ -16,8 +16,9 @@ from xml.etree import ElementTree
 import pytest
 from fastapi.testclient import TestClient
 
+from crawler.clock import utcnow
 from crawler.settings import TopicSettings
-from crawler.store.db import session_scope, utcnow
+from crawler.store.db import session_scope
 from crawler.store.tables import Article, Source, Story
 from notifier.settings import WebSettings
 from notifier.tables import Alert, Shift

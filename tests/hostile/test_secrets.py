@@ -12,10 +12,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from crawler.clock import utcnow
 from crawler.settings import ClassifierSettings
 from crawler.status.llm import LLMClassifier
 from crawler.status.rules import classify
-from crawler.store.db import utcnow
 from notifier.web import create_app
 from scheduler.config import load_settings
 from scheduler.database import open_database

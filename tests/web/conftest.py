@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store.db import utcnow
+from crawler.clock import utcnow
 from notifier.web import create_app
 from scheduler.database import open_database
 from tests.web.support import LiveServer, Seeded, dashboard_settings, populate

@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 
-from crawler.store.db import utcnow
+from crawler.clock import utcnow
 from notifier.web import create_app
 from scheduler.database import open_database
 from tests.web.support import TOPIC, XSS_TITLE, LiveServer, Seeded, dashboard_settings, populate

@@ -13,7 +13,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from crawler.store.db import session_scope, utcnow
+from crawler.clock import utcnow
+from crawler.store.db import session_scope
 from notifier.alerts.outbox import RequeueError, requeue_alert
 from notifier.tables import Alert
 from notifier.web import BindError, check_bind, create_app
