@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from crawler.dedup.fingerprint import (
-    fingerprint,
     overlaps,
     shingle_hashes,
     signature_rows,
@@ -61,10 +60,6 @@ class Deduplicator:
     def local(self) -> Deduplicator:
         """An empty in-memory index with these settings, for one batch's own articles."""
         return Deduplicator(self.settings, MemoryIndex(self.settings))
-
-    def fingerprint(self, title: str, text: str) -> Fingerprint:
-        """`crawler.dedup.fingerprint.fingerprint` under these settings."""
-        return fingerprint(title, text, self.settings)
 
     def required(self, a: np.ndarray, b: np.ndarray) -> float:
         """The Jaccard a pair must reach: more for short texts, where one clause weighs a lot."""

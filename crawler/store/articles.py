@@ -8,17 +8,19 @@ bulk insert of a batch's rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from crawler.clock import as_utc
 from crawler.fetch.urls import canonical_or_none, outlet_of
-from crawler.model import Candidate, Fingerprint
+from crawler.model import Candidate, Classification, Fingerprint
+from crawler.store.db import session_scope
 from crawler.store.tables import Article
 
 T = TypeVar("T")
@@ -100,6 +102,19 @@ def signatures_since(session: Session, after: int) -> list[tuple[int, int | None
     return [(r[0], r[1], r[2]) for r in rows]
 
 
+def indexed_count(session: Session, upto: int) -> int:
+    """Articles up to id `upto` that a near-duplicate index holds (signed, in a story)."""
+    return int(
+        session.exec(  # type: ignore[call-overload]
+            select(func.count(Article.id)).where(  # type: ignore[arg-type]
+                Article.id <= upto,  # type: ignore[operator]
+                Article.minhash.is_not(None),  # type: ignore[union-attr]
+                Article.story_id.is_not(None),  # type: ignore[union-attr]
+            )
+        ).scalar_one()
+    )
+
+
 def article_row(candidate: Candidate, url: str, fp: Fingerprint, now: datetime) -> dict[str, Any]:
     """The values a candidate is stored with, but for its story, status and copy's original."""
     published = as_utc(candidate.published)
@@ -137,3 +152,53 @@ def insert_articles(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     statement = insert(Article).returning(Article.url, Article.id)
     ids: dict[str, int] = dict(session.execute(statement, rows).tuples().all())
     return [ids[row["url"]] for row in rows]
+
+
+Read = Callable[[Article], Classification]
+
+
+def reread(
+    engine: Engine,
+    read: Read,
+    *,
+    batch: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int, int]:
+    """Read every stored article again and store what changed, a batch per transaction.
+
+    Returns (articles, changed status, updated reading); `progress(done, total)` after
+    each batch.
+    """
+    with session_scope(engine) as session:
+        total = session.exec(select(func.count(Article.id))).scalar_one()  # type: ignore[call-overload]
+    seen = changed = updated = 0
+    last_id = 0
+    while True:
+        with session_scope(engine) as session:
+            rows = (
+                session.exec(  # type: ignore[call-overload]
+                    select(Article).where(Article.id > last_id).order_by(Article.id).limit(batch)
+                )
+                .scalars()
+                .all()
+            )
+            if not rows:
+                break
+            for article in rows:
+                verdict = read(article)
+                changed += verdict.status != article.status
+                if (verdict.status, verdict.confidence, verdict.evidence) != (
+                    article.status,
+                    article.confidence,
+                    list(article.evidence),
+                ):
+                    updated += 1
+                    article.status = verdict.status
+                    article.confidence = verdict.confidence
+                    article.evidence = list(verdict.evidence)
+                    session.add(article)
+            seen += len(rows)
+            last_id = rows[-1].id
+        if progress is not None:
+            progress(seen, total)
+    return seen, changed, updated

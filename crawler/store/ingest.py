@@ -142,6 +142,11 @@ class Ingestor:
         if rows:
             self._loaded_upto = rows[-1][0]
 
+    def index_outdated(self, session: Session) -> bool:
+        """Whether the index holds articles the database no longer has (another worker's
+        retention deleted them): then it must be built anew."""
+        return articles.indexed_count(session, self._loaded_upto) < len(self.dedup)
+
     def is_relevant(self, candidate: Candidate) -> bool:
         query = self.queries.get(candidate.topic)
         return query is None or query.is_relevant(candidate.title, candidate.body)

@@ -19,7 +19,6 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
-from sqlalchemy import func, select
 from w3lib.encoding import html_to_unicode
 
 from crawler.extract.article import extract_article
@@ -29,8 +28,7 @@ from crawler.settings import NetworkSettings, TopicSettings
 from crawler.status.backend import make_classifier, rules_for
 from crawler.status.lexicon import LexiconError
 from crawler.status.rules import RulesClassifier
-from crawler.store.db import session_scope
-from crawler.store.tables import Article
+from crawler.store import articles
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
 from scheduler.cli.output import (
@@ -224,10 +222,6 @@ def reclassify(config: ConfigOption = None, json_output: JsonOption = False) -> 
     engine = engine_or_exit(settings)
     classifiers = {t.name: _classifier(t) for t in settings.topics}
     fallback = classifiers[settings.topics[0].name]
-    with session_scope(engine) as session:
-        total = session.exec(select(func.count(Article.id))).scalar_one()  # type: ignore[call-overload]
-    seen = changed = updated = 0
-    last_id = 0
     progress = Progress(
         TextColumn("reclassifying"),
         BarColumn(),
@@ -236,40 +230,13 @@ def reclassify(config: ConfigOption = None, json_output: JsonOption = False) -> 
         disable=not show_progress(json_output),
     )
     with progress:
-        task = progress.add_task("reclassify", total=total)
-        while True:
-            with session_scope(engine) as session:
-                articles = (
-                    session.exec(  # type: ignore[call-overload]
-                        select(Article)
-                        .where(Article.id > last_id)
-                        .order_by(Article.id)
-                        .limit(RECLASSIFY_BATCH)
-                    )
-                    .scalars()
-                    .all()
-                )
-                if not articles:
-                    break
-                for article in articles:
-                    verdict = classifiers.get(article.topic, fallback)(
-                        article.title, article.text or article.summary
-                    )
-                    if verdict.status != article.status:
-                        changed += 1
-                    if (verdict.status, verdict.confidence, verdict.evidence) != (
-                        article.status,
-                        article.confidence,
-                        list(article.evidence),
-                    ):
-                        updated += 1
-                        article.status = verdict.status
-                        article.confidence = verdict.confidence
-                        article.evidence = list(verdict.evidence)
-                        session.add(article)
-                seen += len(articles)
-                last_id = articles[-1].id
-            progress.update(task, completed=seen)
+        task = progress.add_task("reclassify", total=None)
+        seen, changed, updated = articles.reread(
+            engine,
+            lambda a: classifiers.get(a.topic, fallback)(a.title, a.text or a.summary),
+            batch=RECLASSIFY_BATCH,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
     if json_output:
         emit_json({"articles": seen, "changed": changed, "updated": updated})
     else:

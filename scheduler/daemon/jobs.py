@@ -10,7 +10,6 @@ that raised shifts, so a burst goes out as one alert, and also runs every
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from datetime import UTC, datetime, timedelta
@@ -65,7 +64,6 @@ class AlertJobs:
         self._detecting = False
         self._queued = False  # a detection job is scheduled and has not started yet
         self._passes = 0
-        self._deliver_lock = asyncio.Lock()
 
     def schedule(self) -> None:
         d = self.daemon
@@ -146,8 +144,10 @@ class AlertJobs:
         if d.stopping:
             return
         d.track()
-        async with self._deliver_lock:
-            sent = await alerting.deliver(d.engine, d.settings, d.owner)
+        # No lock around a pass: passes may overlap, and the outbox gives each channel
+        # one lane at a time, so a receiver stuck in a slow send never holds up another
+        # channel's alerts (nor the next pass).
+        sent = await alerting.deliver(d.engine, d.settings, d.owner)
         if sent:
             d.metrics.alerts_sent.inc(sent)
             log(logging.INFO, f"delivered {sent} alerts", event="deliver", sent=sent)

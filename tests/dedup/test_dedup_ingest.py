@@ -167,3 +167,19 @@ def test_short_summaries_of_one_event_stay_apart(engine) -> None:
     )
     assert (report.new_articles, report.near_duplicates) == (2, 0)
     assert len(report.story_ids) == 2
+
+
+def test_an_index_knows_when_another_worker_deleted_what_it_holds(engine) -> None:
+    from sqlalchemy import delete
+
+    from crawler.store.tables import Article
+
+    ingestor = Ingestor([TopicSettings()], DedupSettings())
+    title, text = seed("ap-")
+    ingest(engine, ingestor, candidate("https://a.example/1", title, text))
+    with session_scope(engine) as session:
+        assert not ingestor.index_outdated(session)
+        session.exec(delete(Article))  # retention on another worker
+    with session_scope(engine) as session:
+        assert ingestor.index_outdated(session)
+        assert not Ingestor([TopicSettings()], DedupSettings()).index_outdated(session)

@@ -20,13 +20,13 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from crawler.dedup.story import Deduplicator
+from crawler.dedup.fingerprint import fingerprint
 from crawler.extract.article import extract_article
 from crawler.extract.text import html_to_text, one_line
 from crawler.fetch.guard import BlockedURL, check_url
 from crawler.fetch.urls import canonical_url, outlet_of
 from crawler.model import STATUSES
-from crawler.settings import SourceSettings
+from crawler.settings import DedupSettings, SourceSettings
 from crawler.sources.feed import FeedError, parse_feed
 from crawler.status.relevance import TopicQuery
 from crawler.status.rules import classify
@@ -267,16 +267,16 @@ def test_classifier_on_long_repetitive_text(piece: str) -> None:
     assert verdict.status in STATUSES
 
 
-DEDUP = Deduplicator()
+DEDUP = DedupSettings()
 
 
 @fuzz(examples=150, deadline_ms=2000)
 @given(title=article_text, text=article_text)
 def test_fingerprint_of_any_text(title: str, text: str) -> None:
-    fp = DEDUP.fingerprint(title, text)
+    fp = fingerprint(title, text, DEDUP)
     assert len(fp.content_hash) == 64
-    assert len(fp.signature) == 4 * DEDUP.settings.num_perm
-    assert DEDUP.fingerprint(title, text).content_hash == fp.content_hash
+    assert len(fp.signature) == 4 * DEDUP.num_perm
+    assert fingerprint(title, text, DEDUP).content_hash == fp.content_hash
 
 
 @fuzz(examples=150, deadline_ms=2000)
