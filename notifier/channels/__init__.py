@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from notifier.channels.base import Channel, DeliveryError, Message
+from notifier.channels.base import Channel, DeliveryError, DeliveryTimeout, Message
 from notifier.settings import ChannelSettings
 
-__all__ = ["Channel", "DeliveryError", "Message", "make_channel"]
+__all__ = ["Channel", "DeliveryError", "DeliveryTimeout", "Message", "make_channel"]
 
 
 def make_channel(settings: ChannelSettings) -> Channel:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from notifier.channels.base import DeliveryError, Message
+from notifier.channels.base import DeliveryError, Message, deadline
 from notifier.settings import ChannelSettings
 
 MISSING = "apprise is not installed (pip install 'peacewatch[apprise]')"
@@ -33,6 +33,7 @@ class AppriseChannel:
         for url in self.settings.apprise_urls:
             if not notifier.add(url):
                 raise DeliveryError(f"apprise does not accept URL {url!r}", retryable=False)
-        ok = await notifier.async_notify(body=message.text(), title=message.subject())
+        async with deadline(self.settings.timeout.total_seconds()):
+            ok = await notifier.async_notify(body=message.text(), title=message.subject())
         if not ok:
             raise DeliveryError("apprise reported a failed notification", retryable=True)

@@ -8,7 +8,10 @@ same thing in their own formats.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,6 +41,27 @@ class DeliveryError(Exception):
         self.retryable = retryable
         self.status_code = status_code
         self.retry_after = retry_after
+
+
+class DeliveryTimeout(DeliveryError):
+    """The send did not finish within the channel's `timeout`; a later try may."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"timed out after {seconds:g}s", retryable=True)
+
+
+@contextlib.asynccontextmanager
+async def deadline(seconds: float) -> AsyncIterator[None]:
+    """The whole send within `seconds`: connecting, writing and reading together.
+
+    Client libraries time each read on its own, so a receiver that trickles its answer
+    a byte at a time never trips them; this bounds the sum.
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        raise DeliveryTimeout(seconds) from None
 
 
 @dataclass(frozen=True)
@@ -142,7 +166,8 @@ def cut(text: str, limit: int, link: str) -> str:
 
 
 class Channel(Protocol):
-    """One way of telling people: deliver a message or raise `DeliveryError`."""
+    """One way of telling people: deliver a message or raise `DeliveryError`, within the
+    channel's `timeout` (`DeliveryTimeout` past it)."""
 
     name: str
 

@@ -1,7 +1,8 @@
 """Email channel: SMTP (plain, STARTTLS or implicit TLS) with a text and an HTML part.
 
 The Message-ID is built from the idempotency key, so a resend after a crash is the
-same message to any client that drops duplicates. Every header value is reduced to
+same message to any client that drops duplicates; the channel's `timeout` bounds the
+whole conversation with the server, not each reply. Every header value is reduced to
 one line before it is set, and the `email` package's SMTP policy refuses CR/LF in
 headers besides: article text can never add a header. The HTML part escapes all text.
 """
@@ -16,7 +17,14 @@ from html import escape
 
 import aiosmtplib
 
-from notifier.channels.base import DeliveryError, Message, clean, shift_line
+from notifier.channels.base import (
+    DeliveryError,
+    DeliveryTimeout,
+    Message,
+    clean,
+    deadline,
+    shift_line,
+)
 from notifier.settings import ChannelSettings
 
 
@@ -92,17 +100,19 @@ class EmailChannel:
     async def send(self, message: Message) -> None:
         s = self.settings
         password = self._password()
+        timeout = s.timeout.total_seconds()
         try:
-            await aiosmtplib.send(
-                build(message, s),
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.username,
-                password=password,
-                use_tls=s.security == "tls",
-                start_tls=s.security == "starttls",
-                timeout=s.timeout.total_seconds(),
-            )
+            async with deadline(timeout):
+                await aiosmtplib.send(
+                    build(message, s),
+                    hostname=s.smtp_host,
+                    port=s.smtp_port,
+                    username=s.username,
+                    password=password,
+                    use_tls=s.security == "tls",
+                    start_tls=s.security == "starttls",
+                    timeout=timeout,
+                )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             transient = all(400 <= c < 500 for c in codes)
@@ -111,5 +121,7 @@ class EmailChannel:
             transient = 400 <= exc.code < 500
             reason = f"SMTP {exc.code} {exc.message}"
             raise DeliveryError(reason, retryable=transient, status_code=exc.code) from None
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        except aiosmtplib.SMTPTimeoutError:
+            raise DeliveryTimeout(timeout) from None
+        except (aiosmtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True) from None

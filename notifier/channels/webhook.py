@@ -5,6 +5,7 @@ Formats: `json` (the contract's body: `shift`, `shifts`, `articles`), `slack`
 length with a link to the dashboard, never dropped. Every request carries
 `X-Peacewatch-Delivery` (the idempotency key, stable across retries) and, with a
 secret, `X-Peacewatch-Signature: sha256=<hex HMAC-SHA256 of the exact body bytes>`.
+The channel's `timeout` bounds the whole request, however slowly the receiver answers.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import httpx
 
 from crawler.fetch.http import retry_after_seconds
-from notifier.channels.base import DeliveryError, Message, cut
+from notifier.channels.base import DeliveryError, DeliveryTimeout, Message, cut, deadline
 from notifier.settings import ChannelSettings
 
 SLACK_LIMIT = 3000
@@ -76,10 +77,13 @@ class WebhookChannel:
             headers["X-Peacewatch-Signature"] = sign(self.settings.secret, body)
         timeout = self.settings.timeout.total_seconds()
         try:
-            async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            async with (
+                deadline(timeout),
+                httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client,
+            ):
                 response = await client.post(str(self.settings.url), content=body, headers=headers)
         except httpx.TimeoutException:
-            raise DeliveryError(f"timed out after {timeout:g}s", retryable=True) from None
+            raise DeliveryTimeout(timeout) from None
         except httpx.HTTPError as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True) from None
         code = response.status_code
