@@ -1,0 +1,125 @@
+"""The labelled corpus: real headlines and ledes, each read for relevance and status.
+
+Every item was written by journalists, never by us: a headline and the feed
+description or lede that came with it, the date and outlet, where it was found
+(`provenance`: a repository, path and commit, or a URL and the day it was read), and
+two readings by a person following `GUIDELINE.md` beside this file: `relevant` (is it
+about the Russia–Ukraine war or its peace process) and `status` (the taxonomy), with
+`also` naming other statuses a careful reader could defend.
+
+The test split is cut by time *and* by outlet (`split.toml`): an item is `test` when
+both its month and its outlet are held out, `train` when neither is, and `dev`
+otherwise. So nothing trained on shares a month or an outlet with what it is
+measured on; `dev` is for choosing and calibrating models, never for the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from crawler.model import STATUSES
+
+HERE = Path(__file__).parent
+LANGUAGES = ("en", "ru", "uk")
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    title: str
+    text: str
+    lang: str
+    date: str
+    outlet: str
+    relevant: bool
+    status: str
+    also: tuple[str, ...] = ()
+    provenance: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def year(self) -> int:
+        return int(self.date[:4])
+
+    @property
+    def month(self) -> str:
+        return self.date[:7]
+
+
+@dataclass(frozen=True)
+class SplitRule:
+    """Which months and outlets are held out: a stable hash of each, against a share."""
+
+    month_share: int
+    month_of: int
+    outlet_share: int
+    outlet_of: int
+    salt: str
+
+    def _held(self, value: str, share: int, of: int) -> bool:
+        return zlib.crc32(f"{self.salt}:{value}".encode()) % of < share
+
+    def split(self, item: Item) -> str:
+        month = self._held(item.month, self.month_share, self.month_of)
+        outlet = self._held(item.outlet, self.outlet_share, self.outlet_of)
+        if month and outlet:
+            return "test"
+        return "train" if not (month or outlet) else "dev"
+
+
+@cache
+def split_rule() -> SplitRule:
+    spec = tomllib.loads((HERE / "split.toml").read_text(encoding="utf-8"))
+    return SplitRule(
+        month_share=spec["months"]["held_out"],
+        month_of=spec["months"]["of"],
+        outlet_share=spec["outlets"]["held_out"],
+        outlet_of=spec["outlets"]["of"],
+        salt=spec["salt"],
+    )
+
+
+def _read(path: Path) -> Iterator[Item]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            yield Item(
+                id=row["id"],
+                title=row["title"],
+                text=row.get("text") or "",
+                lang=row["lang"],
+                date=row["date"],
+                outlet=row["outlet"],
+                relevant=bool(row["relevant"]),
+                status=row["status"],
+                also=tuple(row.get("also") or ()),
+                provenance=row.get("provenance") or {},
+            )
+
+
+@cache
+def items() -> tuple[Item, ...]:
+    """Every item, in file order (English, Russian, Ukrainian)."""
+    found: list[Item] = []
+    for lang in LANGUAGES:
+        path = HERE / f"{lang}.jsonl"
+        if path.exists():
+            found.extend(_read(path))
+    unknown = {i.status for i in found} - set(STATUSES)
+    if unknown:
+        raise ValueError(f"corpus has statuses outside the taxonomy: {sorted(unknown)}")
+    return tuple(found)
+
+
+def split(name: str) -> list[Item]:
+    """The items of one split (`train`, `dev`, `test`), or all of them for `all`."""
+    rule = split_rule()
+    return [i for i in items() if name == "all" or rule.split(i) == name]

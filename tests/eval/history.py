@@ -1,0 +1,174 @@
+"""Real history replayed: which turning points peacewatch alerts on, and what else.
+
+    python -m tests.eval.history                  # every replay in tests/data/replays
+    python -m tests.eval.history --replay 2022-spring --shifts
+
+Each replay is a stream of real coverage (`<name>.jsonl`, the `peacewatch replay`
+format) and what a reader with hindsight expects of it (`<name>.expected.json`):
+events (a status that should be alerted, within a generous window), must-nots (a
+status that must not be alerted then: an agreement nobody reached, a single outlet's
+rumour) and an alert budget per month. The stream goes through the real pipeline
+(ingest, dedup, the topic's readings, shift detection) in a scratch SQLite database,
+with time as each article's `published`. The scorer prints the events met, the false
+alarms, the must-nots broken and the alerts per month.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.settings import TopicSettings
+from notifier.reports import shift_dict
+from notifier.settings import AlertSettings
+from notifier.shifts.replay import replay
+from scheduler.database import open_database
+
+REPLAYS = Path(__file__).resolve().parent.parent / "data" / "replays"
+
+
+@dataclass(frozen=True)
+class Window:
+    status: str
+    start: datetime
+    end: datetime
+    kind: str | None = None
+    note: str = ""
+
+    def covers(self, shift: dict[str, Any]) -> bool:
+        when = datetime.fromisoformat(shift["detected_at"])
+        if self.kind and shift["kind"] != self.kind:
+            return False
+        return shift["to"] == self.status and self.start <= when <= self.end
+
+
+def _day(value: str, end: bool = False) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if end and len(value) == 10:
+        moment = moment.replace(hour=23, minute=59, second=59)
+    return moment
+
+
+def _windows(rows: list[dict[str, Any]]) -> list[Window]:
+    return [
+        Window(
+            r["status"], _day(r["from"]), _day(r["to"], end=True), r.get("kind"), r.get("why", "")
+        )
+        for r in rows
+    ]
+
+
+@dataclass
+class Score:
+    name: str
+    shifts: list[dict[str, Any]]
+    events: list[Window]
+    must_not: list[Window]
+    months: float
+    budget: float
+    met: list[Window] = field(default_factory=list)
+    false_alarms: list[dict[str, Any]] = field(default_factory=list)
+    broken: list[tuple[Window, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def raised(self) -> list[dict[str, Any]]:
+        return [s for s in self.shifts if not s.get("suppressed")]
+
+    @property
+    def per_month(self) -> float:
+        return len(self.raised) / self.months if self.months else 0.0
+
+    def score(self) -> Score:
+        raised = self.raised
+        self.met = [e for e in self.events if any(e.covers(s) for s in raised)]
+        self.false_alarms = [s for s in raised if not any(e.covers(s) for e in self.events)]
+        self.broken = [(m, s) for m in self.must_not for s in raised if m.covers(s)]
+        return self
+
+    def render(self, show_shifts: bool = False) -> str:
+        lines = [
+            f"== {self.name} ==",
+            f"events met {len(self.met)}/{len(self.events)}   false alarms "
+            f"{len(self.false_alarms)}   must-nots broken {len(self.broken)}   alerts per "
+            f"month {self.per_month:.1f} (budget {self.budget:g})",
+        ]
+        for event in self.events:
+            mark = "met " if event in self.met else "MISS"
+            lines.append(
+                f"  {mark} {event.status:<10} {event.start:%Y-%m-%d}..{event.end:%Y-%m-%d}"
+                f"  {event.note}"
+            )
+        for window, shift in self.broken:
+            lines.append(f"  BROKEN must-not {window.status}: {_brief(shift)}  ({window.note})")
+        for shift in self.false_alarms:
+            lines.append(f"  false alarm: {_brief(shift)}")
+        if show_shifts:
+            lines.append("  every decision:")
+            lines.extend(f"    {_brief(s)}" for s in self.shifts)
+        return "\n".join(lines)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            len(self.met) == len(self.events) and not self.broken and self.per_month <= self.budget
+        )
+
+
+def _brief(shift: dict[str, Any]) -> str:
+    support = shift.get("support") or {}
+    suppressed = f" [suppressed: {shift['suppressed']}]" if shift.get("suppressed") else ""
+    return (
+        f"{shift['detected_at'][:16]} {shift['kind']} {shift.get('from')} -> {shift['to']} "
+        f"({support.get('stories', '?')} stories, {support.get('outlets', '?')} outlets)"
+        f"{suppressed}"
+    )
+
+
+def run_replay(name: str, alerts: AlertSettings | None = None) -> Score:
+    """Replay one stream in a scratch database and score it against its expectations."""
+    expected = json.loads((REPLAYS / f"{name}.expected.json").read_text(encoding="utf-8"))
+    lines = (REPLAYS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = open_database(f"sqlite:///{scratch}/replay.db")
+        try:
+            shifts = replay(engine, lines, TopicSettings(), alerts or AlertSettings())
+            decided = [shift_dict(s) for s in shifts]
+        finally:
+            engine.dispose()
+    start, end = _day(expected["period"][0]), _day(expected["period"][1], end=True)
+    months = max((end - start).days / 30.44, 1.0)
+    return Score(
+        name,
+        decided,
+        _windows(expected["events"]),
+        _windows(expected.get("must_not", [])),
+        months,
+        float(expected["alerts_per_month"]),
+    ).score()
+
+
+def names() -> list[str]:
+    return sorted(p.name.removesuffix(".expected.json") for p in REPLAYS.glob("*.expected.json"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.eval.history", description=__doc__)
+    parser.add_argument("--replay", choices=names(), action="append")
+    parser.add_argument("--shifts", action="store_true", help="list every decision too")
+    args = parser.parse_args(argv)
+    for name in args.replay or names():
+        print(run_replay(name).render(args.shifts))
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
