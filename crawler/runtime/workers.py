@@ -6,7 +6,8 @@ for the GIL; in processes they run beside the loop while it keeps fetching
 fewer: the loop's process idles between responses, and on two cores a single worker
 was the article path's bottleneck (13.1 s against 10.3 s). `forkserver` because the loop's
 process has threads that `fork` must not copy. If the pool breaks (a worker killed),
-work runs in a thread and the pool is rebuilt on next use.
+work runs in a thread and the pool is rebuilt on next use. Workers die with the
+process that made the pool, even when it is killed outright (`die_with`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import asyncio
 import functools
 import multiprocessing
 import os
+import select
+import threading
+import time
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -38,9 +42,50 @@ def _pool() -> ProcessPoolExecutor:
         workers = _workers()
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
-        _POOL = ProcessPoolExecutor(workers, mp_context=context)
+        _POOL = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=die_with, initargs=(os.getpid(),)
+        )
         _POOL_PID = os.getpid()
     return _POOL
+
+
+def die_with(owner: int) -> None:
+    """Worker initializer: the worker exits as soon as the pool's owner is gone.
+
+    A worker's parent is the fork server, and it holds the fork server's keep-alive pipe
+    and both ends of its task queue: when the owner is killed (SIGKILL: no exit
+    handlers), each waits on the others forever, re-parented to init. So every worker
+    watches the owner itself, through a pidfd (readable once the owner has died);
+    once the workers are gone, the fork server and the resource tracker read end of
+    file on their pipes and exit too.
+    """
+    try:
+        handle: int | None = os.pidfd_open(owner)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # no pidfd (not Linux, or before 5.3): poll
+        handle = None
+    watcher = threading.Thread(target=_exit_after, args=(owner, handle), daemon=True)
+    watcher.start()
+
+
+def _exit_after(owner: int, handle: int | None) -> None:
+    if handle is not None:
+        select.select([handle], [], [])
+    else:
+        while _exists(owner):
+            time.sleep(0.5)
+    os._exit(1)
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, under another user
+        pass
+    return True
 
 
 # What workers run; imported once in the fork server so each worker starts ready.
