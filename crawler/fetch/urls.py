@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 import tldextract
 from w3lib.url import canonicalize_url, url_query_cleaner
@@ -119,3 +119,85 @@ def outlet_of(url: str) -> str:
     if parts.domain and parts.suffix:
         return f"{parts.domain}.{parts.suffix}"
     return host
+
+
+_SECRET_WORDS = frozenset(
+    {
+        "key",
+        "apikey",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "auth",
+        "sig",
+        "signature",
+        "credential",
+        "credentials",
+    }
+)
+_SECRET_ENDINGS = ("key", "token", "secret", "password", "passwd")
+_NOT_SECRET_ENDINGS = ("monkey", "turkey", "hockey", "jockey", "whiskey", "donkey")
+_WORD = re.compile(r"[a-z0-9]+")
+_URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>`]+")
+REDACTED = "***"
+
+
+def _is_secret(name: str) -> bool:
+    """A parameter named like a credential: `apikey`, `api_key`, `X-Api-Key`, `token`,
+    `access_token`, `secret`, `client_secret`, `password`, `X-Amz-Signature`, …"""
+    words = _WORD.findall(unquote_plus(name).lower())
+    joined = "".join(words)
+    return any(w in _SECRET_WORDS for w in words) or (
+        joined.endswith(_SECRET_ENDINGS) and not joined.endswith(_NOT_SECRET_ENDINGS)
+    )
+
+
+def _redact_pairs(text: str) -> str:
+    pairs = []
+    for pair in text.split("&"):
+        name, equals, value = pair.partition("=")
+        if equals and value and _is_secret(name):
+            value = REDACTED
+        pairs.append(f"{name}{equals}{value}")
+    return "&".join(pairs)
+
+
+def redact_url(url: str) -> str:
+    """`url` fit to show a person or a log: credentials replaced by `***`.
+
+    The userinfo (`user:pass@`, or a token as the user) goes whole; so does the value of
+    every query (and fragment) parameter named like a credential, in any case. Host,
+    path and the other parameters stay as they were written.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = len(rest)
+    for mark in "/?#":
+        found = rest.find(mark)
+        if found != -1:
+            end = min(end, found)
+    authority, tail = rest[:end], rest[end:]
+    if "@" in authority:
+        authority = f"{REDACTED}@{authority.rpartition('@')[2]}"
+    tail, hash_, fragment = tail.partition("#")
+    path, question, query = tail.partition("?")
+    if question:
+        query = _redact_pairs(query)
+    if hash_ and "=" in fragment:
+        fragment = _redact_pairs(fragment)
+    return f"{scheme}{sep}{authority}{path}{question}{query}{hash_}{fragment}"
+
+
+def redact_text(text: str) -> str:
+    """Every URL in `text` (an error, a log line) redacted as `redact_url` does."""
+
+    def one(match: re.Match[str]) -> str:
+        url = match.group(0)
+        bare = url.rstrip(".,;:!?)]}")  # the sentence's punctuation, not the URL's
+        return redact_url(bare) + url[len(bare) :]
+
+    return _URL_IN_TEXT.sub(one, text)

@@ -12,6 +12,7 @@ from sqlalchemy import desc, func, select
 from sqlmodel import Session
 
 from crawler.clock import iso
+from crawler.fetch.urls import redact_text, redact_url
 from crawler.store.tables import Article, Source, Story
 
 
@@ -105,15 +106,17 @@ def list_stories(
 
 
 def source_dict(source: Source) -> dict[str, Any]:
+    """A source and its health, fit to show: credentials in its URL (and in an error
+    quoting a URL) are redacted."""
     return {
         "name": source.name,
         "kind": source.kind,
-        "url": source.url,
+        "url": redact_url(source.url),
         "topic": source.topic,
         "interval": source.interval_seconds,
         "last_polled": iso(source.last_polled_at),
         "last_success": iso(source.last_success_at),
-        "last_error": source.last_error,
+        "last_error": redact_text(source.last_error) if source.last_error else None,
         "last_error_at": iso(source.last_error_at),
         "consecutive_failures": source.consecutive_failures,
         "polls": source.polls,

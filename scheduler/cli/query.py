@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from crawler.fetch.urls import redact_url
 from crawler.model import STATUSES
 from crawler.store.db import session_scope
 from crawler.store.reports import list_articles, list_sources, list_stories
@@ -79,7 +80,10 @@ def stories(
 
 @app.command()
 def sources(config: ConfigOption = None, json_output: JsonOption = False) -> None:
-    """Configured sources with their health: last success, last error, failures."""
+    """Configured sources with their health: last success, last error, failures.
+
+    Credentials in a source's URL (`user:pass@`, `?apikey=…`, `&token=…`) show as `***`.
+    """
     settings = settings_or_exit(config)
     with session_scope(engine_or_exit(settings)) as session:
         stored = {row["name"]: row for row in list_sources(session)}
@@ -88,7 +92,7 @@ def sources(config: ConfigOption = None, json_output: JsonOption = False) -> Non
         row = stored.get(source.name) or {
             "name": source.name,
             "kind": source.kind,
-            "url": str(source.url),
+            "url": redact_url(str(source.url)),
             "topic": source.topic,
             "interval": source.interval.total_seconds(),
             "last_polled": None,

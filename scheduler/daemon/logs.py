@@ -2,7 +2,8 @@
 
 Text by default (`2025-05-20 12:00:00 INFO poll bbc-europe ok new=2 …`); with
 `--log-format json` each line is one JSON object carrying the same fields, so a log
-shipper needs no parsing rules. Fields travel as `extra={"fields": {...}}`.
+shipper needs no parsing rules. Fields travel as `extra={"fields": {...}}`. A URL in a
+line (a source's, or one an error quotes) has its credentials redacted.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any, Literal
+
+from crawler.fetch.urls import redact_text
 
 LOGGER = "peacewatch"
 _STD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -28,12 +31,15 @@ class JsonFormatter(logging.Formatter):
         data.update(getattr(record, "fields", {}) or {})
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
-        return json.dumps(data, default=str, ensure_ascii=False)
+        return redact_text(json.dumps(data, default=str, ensure_ascii=False))
 
 
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_text(super().format(record))
 
 
 def configure(fmt: Literal["text", "json"] = "text", level: int = logging.INFO) -> None:
