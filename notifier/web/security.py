@@ -59,17 +59,29 @@ def _session_value(token: str) -> str:
     return hmac.new(token.encode(), b"peacewatch-session", hashlib.sha256).hexdigest()
 
 
+def _same(given: bytes, expected: bytes) -> bool:
+    """Constant-time, on bytes: `compare_digest` refuses str beyond ASCII (a TypeError,
+    so a 500, for a stranger's `?token=é`)."""
+    return hmac.compare_digest(given, expected)
+
+
 def _token_from(request: Request, token: str) -> tuple[bool, bool]:
-    """(authorised, came by query string — so set the cookie)."""
+    """(authorised, came by query string — so set the cookie).
+
+    The token is compared as UTF-8 bytes. A header arrives as the bytes the client sent,
+    which Starlette decodes as Latin-1 (so encoding back is lossless); a query string is
+    percent-decoded as UTF-8.
+    """
+    expected = token.encode("utf-8")
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), token):
+    if scheme.lower() == "bearer" and _same(value.strip().encode("latin-1", "replace"), expected):
         return True, False
     cookie = request.cookies.get(TOKEN_COOKIE)
-    if cookie and hmac.compare_digest(cookie, _session_value(token)):
+    if cookie and _same(cookie.encode("utf-8"), _session_value(token).encode("ascii")):
         return True, False
     query = request.query_params.get("token")
-    if query and hmac.compare_digest(query, token):
+    if query and _same(query.strip().encode("utf-8", "replace"), expected):
         return True, True
     return False, False
 
