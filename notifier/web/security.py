@@ -45,12 +45,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def effective_token(token: str | None) -> str | None:
+    """The token requests must carry: surrounding whitespace is no part of it (HTTP
+    strips it from a header), and a blank token is no token at all."""
+    return (token or "").strip() or None
+
+
 def check_bind(host: str, token: str | None) -> None:
-    """Refuse any non-loopback address unless `[web] token` is set."""
-    if not is_loopback(host) and not token:
+    """Refuse any non-loopback address unless `[web] token` is set (and not blank)."""
+    if not is_loopback(host) and not effective_token(token):
         raise BindError(
             f"refusing to serve on {host}: binding beyond 127.0.0.1 needs [web] token "
-            "in the config (requests must then carry it)"
+            "in the config, not blank (requests must then carry it)"
         )
 
 
@@ -92,6 +98,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 def guard(token: str | None, open_paths: Iterable[str] = ()) -> Callable[..., Awaitable[Response]]:
     """HTTP middleware: security headers on every response, the token when one is set."""
     public = frozenset(open_paths)
+    token = effective_token(token)
 
     async def middleware(request: Request, call_next: Handler) -> Response:
         set_cookie = False

@@ -1,5 +1,5 @@
 """The `[web] token`: any bytes a client sends are compared, never crash the guard; a
-non-ASCII token works.
+non-ASCII token works; a blank one is no token.
 
 Tokens are compared as UTF-8 bytes: a header carries the bytes the client sent, a
 query string percent-encodes them. A wrong token, ASCII or not, is a 401.
@@ -7,11 +7,15 @@ query string percent-encodes them. A wrong token, ASCII or not, is a 401.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
+from typer.testing import CliRunner
 
-from notifier.web import create_app
+from notifier.web import BindError, check_bind, create_app
 from notifier.web.security import TOKEN_COOKIE
+from scheduler.cli import app as cli
 from tests.web.support import LiveServer, Seeded, dashboard_settings
 
 ASCII_TOKEN = "s3cret"
@@ -52,3 +56,20 @@ def test_a_non_ascii_configured_token_works(seeded: Seeded) -> None:
             assert browser.get("/api/status").status_code == 200
         wrong = httpx.get(server.url + "/", params={"token": UNICODE_TOKEN[:-1]})
         assert wrong.status_code == 401
+
+
+@pytest.mark.parametrize("blank", ["", " ", "   ", "\t", "\n", " \t\r\n "])
+def test_a_blank_token_is_no_token_beyond_loopback(blank: str) -> None:
+    with pytest.raises(BindError, match=r"\[web\] token"):
+        check_bind("0.0.0.0", blank)
+    check_bind("127.0.0.1", blank)
+
+
+def test_serve_refuses_a_public_bind_with_a_blank_token(tmp_path: Path) -> None:
+    config = tmp_path / "peacewatch.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "pw.db"}"\n\n[web]\ntoken = "   "\n'
+    )
+    result = CliRunner().invoke(cli, ["serve", "--config", str(config), "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "needs [web] token" in result.output and "Traceback" not in result.output
