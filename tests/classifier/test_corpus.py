@@ -1,0 +1,96 @@
+"""The labelled corpus of real coverage, and the harness that measures readings on it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+import pytest
+
+from crawler.model import STATUSES
+from crawler.status import corpus
+from tests.eval import status as harness
+
+ITEMS = corpus.items()
+
+
+def _key(title: str) -> str:
+    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", title).casefold()))
+
+
+def test_every_item_has_the_schema() -> None:
+    assert ITEMS, "the corpus ships with the package"
+    for item in ITEMS:
+        assert item.id and item.title.strip(), item
+        assert item.lang in corpus.LANGUAGES, item.id
+        assert re.fullmatch(r"20(2[1-6])-\d\d-\d\d", item.date), item.id
+        assert item.outlet and " " not in item.outlet, item.id
+        assert item.status in STATUSES and set(item.also) <= set(STATUSES), item.id
+        assert item.status not in item.also, item.id
+        assert item.relevant or item.status == "none", item.id
+        where = item.provenance
+        assert {"repo", "path", "commit"} <= set(where) or "url" in where, item.id
+        assert "text" not in where and len(item.text) <= 1000, item.id
+
+
+def test_ids_and_titles_are_unique() -> None:
+    assert len({i.id for i in ITEMS}) == len(ITEMS)
+    assert len({_key(i.title) for i in ITEMS}) == len(ITEMS)
+
+
+def test_test_shares_no_week_outlet_or_title_with_train() -> None:
+    train, test = corpus.split("train"), corpus.split("test")
+    assert train and test
+    assert not {i.week for i in train} & {i.week for i in test}
+    assert not {i.outlet for i in train} & {i.outlet for i in test}
+    assert not {_key(i.title) for i in train} & {_key(i.title) for i in test}
+    assert len(corpus.split("all")) == len(train) + len(test) + len(corpus.split("dev"))
+
+
+def test_the_corpus_is_spread_over_years_outlets_languages_and_statuses() -> None:
+    years = Counter(i.year for i in ITEMS)
+    assert set(years) >= {2022, 2023, 2024, 2025}
+    assert len({i.outlet for i in ITEMS}) >= 60
+    languages = Counter(i.lang for i in ITEMS)
+    assert languages["ru"] + languages["uk"] >= 600
+    statuses = Counter(i.status for i in ITEMS)
+    assert set(statuses) == set(STATUSES)
+    hard = sum(1 for i in ITEMS if i.relevant and i.status == "none")
+    assert hard >= len(ITEMS) // 4, "war news that reports no talks status: the hard negatives"
+
+
+@pytest.mark.parametrize("split", ["test", "written"])
+def test_the_harness_reports_on_a_slice(split: str, capsys: pytest.CaptureFixture[str]) -> None:
+    items = harness.written_items() if split == "written" else corpus.split(split)[:60]
+    report = harness.evaluate(items, harness.rules_reader(), split)
+    text = report.render() + report.breakdown("outlet")
+    assert "macro-F1" in text and "relevance: precision" in text and "-- by outlet --" in text
+    assert 0.0 <= report.macro_f1 <= 1.0
+    assert harness.main(["--split", "test", "--by", "lang"]) == 0
+    assert "by lang" in capsys.readouterr().out
+
+
+def test_history_replays_run_and_are_scored() -> None:
+    from tests.eval import history
+
+    assert set(history.names()) >= {"2022-spring", "2025-spring"}
+    score = history.run_replay("2022-spring")
+    text = score.render(show_shifts=True)
+    assert "events met" in text and "alerts per month" in text and "every decision" in text
+    assert score.shifts, "a month of real coverage raises or suppresses something"
+    # The scorer itself: a raised shift in an event's window meets it; one outside every
+    # window is a false alarm; one in a must-not window breaks it.
+    event = history.Window(
+        ("ceasefire",), history._day("2025-03-18"), history._day("2025-03-20", True)
+    )
+    shifts = [
+        {"kind": "decisive_status", "to": "ceasefire", "detected_at": "2025-03-19T10:00:00+00:00"},
+        {"kind": "status_change", "to": "agreement", "detected_at": "2025-03-21T10:00:00+00:00"},
+    ]
+    must_not = history.Window(
+        ("agreement",), history._day("2025-03-01"), history._day("2025-03-31")
+    )
+    scored = history.Score("t", shifts, [event], [must_not], 1.0, 2.0).score()
+    assert scored.met == [event] and scored.false_alarms == [shifts[1]]
+    assert scored.broken == [(must_not, shifts[1])] and not scored.ok
