@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from crawler.settings import TopicSettings
 from notifier.settings import WebSettings
 from notifier.web import api, pages
-from notifier.web.security import guard
+from notifier.web.security import HostCheck, allowed_hosts, guard
 
 STATIC = Path(__file__).with_name("static")
 
@@ -48,9 +48,13 @@ def create_app(
     *,
     routers: Iterable[APIRouter] = (),
     open_paths: Iterable[str] = (),
+    host: str | None = None,
 ) -> FastAPI:
-    """The dashboard; `routers` are mounted beside it, `open_paths` skip the token."""
+    """The dashboard; `routers` are mounted beside it, `open_paths` skip the token and
+    the Host check. `host` is the address served on (default `[web] host`): with
+    `[web] public_url`, it decides which Host names are answered."""
     dashboard = DashboardSettings.of(settings)
+    open_paths = list(open_paths)
     app = FastAPI(
         title="peacewatch",
         summary="Reported status of the watched talks, its shifts, and the watcher's health.",
@@ -61,7 +65,10 @@ def create_app(
     )
     app.state.engine = engine
     app.state.dashboard = dashboard
-    app.middleware("http")(guard(dashboard.web.token, open_paths))
+    public_url = getattr(dashboard.web, "public_url", None)
+    hosts = allowed_hosts(host or dashboard.web.host, public_url)
+    app.add_middleware(HostCheck, allowed=hosts, open_paths=open_paths)
+    app.middleware("http")(guard(dashboard.web.token, open_paths))  # outside: its headers
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -218,10 +218,13 @@ async def requeue(request: Request, alert_id: int) -> Response:
     tags=["feed"],
 )
 def shifts_feed(request: Request, session: SessionDep) -> Response:
-    """Coverage shifts as an Atom feed, newest first."""
+    """Coverage shifts as an Atom feed, newest first; links from `[web] public_url` when
+    set, else from the Host the request was allowed by."""
     titles = {t.name: t.display_name for t in request.app.state.dashboard.topics}
     shifts = list_shifts(session, newest_first=True, limit=100)
-    body = shifts_atom(shifts, base_url=str(request.base_url), topic_titles=titles)
+    public_url = getattr(request.app.state.dashboard.web, "public_url", None)
+    base = str(public_url) if public_url else str(request.base_url)  # Host checked
+    body = shifts_atom(shifts, base_url=base, topic_titles=titles)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 

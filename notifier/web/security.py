@@ -1,4 +1,5 @@
-"""The dashboard's guards: loopback unless a token is set, a strict CSP, CSRF on the POST.
+"""The dashboard's guards: loopback unless a token is set, a strict CSP, CSRF on the POST,
+and a Host allow-list against DNS rebinding and forged links.
 
 The dashboard shows article text chosen by strangers, so it never runs script it did
 not ship (`script-src 'self'`, no inline script or style) and never binds beyond this
@@ -11,11 +12,14 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-from collections.abc import Awaitable, Callable, Iterable
+import socket
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -32,6 +36,10 @@ CSRF_COOKIE = "peacewatch_csrf"
 CSRF_FIELD = "csrf"
 
 
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
+
+
 class BindError(ValueError):
     """Serving on this address would expose the dashboard; the message says why."""
 
@@ -43,6 +51,51 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _host_name(host: str) -> str:
+    """A host as it stands in a Host header: lower case, IPv6 literals in brackets."""
+    host = host.strip().lower().strip("[]")
+    return f"[{host}]" if ":" in host else host
+
+
+def allowed_hosts(bind: str, public_url: str | None = None) -> list[str]:
+    """The Host names the dashboard answers to; any other is a 400.
+
+    The bound address; on loopback (or a wildcard bind, which covers loopback) also
+    localhost, 127.0.0.1 and [::1]; on a wildcard bind also this machine's host name;
+    and the host of `[web] public_url`, the name a proxy in front of the dashboard
+    forwards. A DNS-rebinding page sends its own name, which is none of these.
+    """
+    names: set[str] = set()
+    wildcard = bind.strip().strip("[]") in WILDCARD_BINDS
+    if not wildcard:
+        names.add(_host_name(bind))
+    if wildcard or is_loopback(bind):
+        names.update(LOOPBACK_NAMES)
+    if wildcard:
+        names.add(socket.gethostname().lower())
+    public = urlsplit(str(public_url)).hostname if public_url else None
+    if public:
+        names.add(_host_name(public))
+    return sorted(names)
+
+
+class HostCheck:
+    """Starlette's `TrustedHostMiddleware` with `allowed_hosts`, except on `open_paths`
+    (`/healthz`, `/metrics`: orchestrators and scrapers ask them by any name, pod IP or
+    service name, as they ask them without the token)."""
+
+    def __init__(self, app: ASGIApp, allowed: Sequence[str], open_paths: Iterable[str]) -> None:
+        self.app = app
+        self.checked = TrustedHostMiddleware(app, allowed_hosts=allowed, www_redirect=False)
+        self.open = frozenset(open_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in self.open:
+            await self.app(scope, receive, send)
+        else:
+            await self.checked(scope, receive, send)
 
 
 def effective_token(token: str | None) -> str | None:

@@ -27,6 +27,8 @@ def serve(
 
     Binds 127.0.0.1 by default; any other address needs `\\[web] token`, which every
     request must then carry (Authorization: Bearer <token>, or ?token=<token> once).
+    Requests must name an allowed Host (the bound address; localhost, 127.0.0.1 and
+    \\[::1] on loopback; the host of `\\[web] public_url`): others get a 400.
     """
     import uvicorn
 
@@ -42,7 +44,7 @@ def serve(
     err_console.print(f"dashboard on http://{shown}:{bind_port}/ (Ctrl-C to stop)")
     try:
         uvicorn.run(
-            create_app(engine, settings),
+            create_app(engine, settings, host=bind_host),
             host=bind_host,
             port=bind_port,
             log_level="warning",

@@ -2,7 +2,11 @@
 
 An APIRouter, so the daemon mounts it on its own app today and on the dashboard's app
 once both run in one server. Both routes are plain `def`: FastAPI runs them in a
-thread, so a slow database never stalls the event loop that polls feeds.
+thread, so a slow database never stalls the event loop that polls feeds. The daemon
+mounts them as open paths of the dashboard's app (`notifier.web.create_app`): they
+answer without the token and under any Host name, for probes and scrapers that address
+the container by IP or service name; every other path gets the dashboard's Host
+allow-list.
 """
 
 from __future__ import annotations

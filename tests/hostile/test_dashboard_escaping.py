@@ -108,7 +108,7 @@ def client(tmp_path: Path) -> TestClient:
         channels=["ops", f"desk{ATTACK}"],
     )
     assert seeded.shift_ids
-    return TestClient(create_app(engine, settings))
+    return TestClient(create_app(engine, settings), base_url="http://localhost")
 
 
 @pytest.mark.parametrize(

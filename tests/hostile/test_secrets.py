@@ -103,9 +103,11 @@ def test_secrets_never_reach_logs_errors_or_the_dashboard(
     for name, result in outputs.items():
         _assert_clean(f"{name} stdout", result.stdout)
         _assert_clean(f"{name} stderr", result.stderr)
-    client = TestClient(create_app(engine, settings))
+    client = TestClient(create_app(engine, settings), base_url="http://localhost")
     for path in ("/", "/operations", "/articles", "/api/alerts", "/api/sources", "/shifts.atom"):
-        _assert_clean(path, client.get(path).text)
+        page = client.get(path)
+        assert page.status_code == 200, (path, page.status_code)
+        _assert_clean(path, page.text)
     _assert_clean("logs", caplog.text)
 
 

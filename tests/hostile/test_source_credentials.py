@@ -110,7 +110,7 @@ def test_source_credentials_are_never_shown(tmp_path: Path) -> None:
 
         settings = load_settings(config)
         engine = open_database(settings.database.url)
-        with TestClient(create_app(engine, settings)) as client:
+        with TestClient(create_app(engine, settings), base_url="http://localhost") as client:
             api = client.get("/api/sources")
             assert api.status_code == 200
             _assert_clean("/api/sources", api.text)
