@@ -7,15 +7,16 @@ after every article published at that instant is in, with `now` set to that time
 a replay of last month behaves as last month did. An optional `status` on a line (one
 of the taxonomy's statuses) replaces the classifier's verdict for that article: a
 labelled backtest, or a timeline whose labels are the ground truth. The caller gives
-the (scratch) database; nothing is alerted.
+the (scratch) database; nothing is alerted. A broken line stops the replay, or, given
+`on_error`, is reported there and skipped.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
 
@@ -44,20 +45,39 @@ class ReplayLine:
     status: str | None
 
 
-def parse_lines(lines: Iterable[str], topic: str) -> list[ReplayLine]:
-    """Every article of the stream, oldest first (file order among equal times)."""
+def parse_lines(
+    lines: Iterable[str], topic: str, on_error: Callable[[ReplayError], None] | None = None
+) -> list[ReplayLine]:
+    """Every article of the stream, oldest first (file order among equal times).
+
+    A broken line raises `ReplayError`; with `on_error`, it is handed to `on_error`
+    instead and skipped, so one run reports every broken line.
+    """
     parsed = []
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ReplayError(f"line {number}: not JSON ({exc.msg})") from None
-        if not isinstance(data, dict):
-            raise ReplayError(f"line {number}: expected an object")
-        parsed.append(_line(number, data, topic))
+            parsed.append(_parse(number, raw, topic))
+        except ReplayError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
     return sorted(parsed, key=lambda r: (r.candidate.published, r.number))
+
+
+def _parse(number: int, raw: str, topic: str) -> ReplayLine:
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:  # decoded with surrogateescape: bytes that are not UTF-8
+        raise ReplayError(f"line {number}: not UTF-8") from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ReplayError(f"line {number}: not JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise ReplayError(f"line {number}: expected an object")
+    return _line(number, data, topic)
 
 
 def _line(number: int, data: dict[str, Any], topic: str) -> ReplayLine:
@@ -70,6 +90,13 @@ def _line(number: int, data: dict[str, Any], topic: str) -> ReplayLine:
         raise ReplayError(f"line {number}: published is not ISO 8601") from None
     if published.tzinfo is None:
         raise ReplayError(f"line {number}: published needs a time zone")
+    try:
+        published.astimezone(UTC)
+    except OverflowError:
+        raise ReplayError(f"line {number}: published is out of range") from None
+    outlet = data.get("outlet")
+    if outlet is not None and not isinstance(outlet, str):
+        raise ReplayError(f"line {number}: outlet is not a string")
     status = data.get("status")
     if status is not None and status not in STATUSES:
         raise ReplayError(f"line {number}: unknown status {status!r}")
@@ -79,7 +106,7 @@ def _line(number: int, data: dict[str, Any], topic: str) -> ReplayLine:
         topic=topic,
         text=str(data.get("text") or ""),
         published=published,
-        outlet=data.get("outlet") or None,
+        outlet=outlet or None,
         source="replay",
         text_source="replay",
     )
@@ -92,9 +119,13 @@ def replay(
     topic: TopicSettings,
     alerts: AlertSettings,
     dedup: DedupSettings | None = None,
+    on_error: Callable[[ReplayError], None] | None = None,
 ) -> list[Shift]:
-    """Ingest and detect line by line; every decision recorded, oldest first."""
-    stream = parse_lines(lines, topic.name)
+    """Ingest and detect line by line; every decision recorded, oldest first.
+
+    The first broken line raises `ReplayError`, unless `on_error` takes each (the
+    line is then skipped)."""
+    stream = parse_lines(lines, topic.name, on_error)
     ingestor = Ingestor([topic], dedup)
     classify = ingestor.classifier(topic.name)
     labels: dict[tuple[str, str], str] = {}

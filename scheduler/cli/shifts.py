@@ -80,6 +80,9 @@ def status(config: ConfigOption = None, json_output: JsonOption = False) -> None
 def replay_command(
     path: Annotated[Path, typer.Argument(help="JSON lines: url, outlet, title, text, published.")],
     config: ConfigOption = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at the first broken line (exit 2).")
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Replay articles through dedup, classification and shift detection in time order.
@@ -87,24 +90,53 @@ def replay_command(
     Runs in a scratch database; time is each article's `published`, so a replay of last
     month behaves as last month did. A line may carry `status` to override the
     classifier (a labelled backtest). Thresholds come from [alerts] of the config.
+    Each broken line is reported on stderr with its number and skipped (exit 2 if no
+    line was left to replay); `--strict` stops at the first.
     """
     settings = settings_or_exit(config)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
+        data = path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+    # Bytes split at \n, \r\n and \r only: str.splitlines would also split at U+2028,
+    # which JSON allows inside a string. A line that is not UTF-8 is reported, not fatal.
+    lines = [line.decode("utf-8", "surrogateescape") for line in data.splitlines()]
+    broken: list[ReplayError] = []
+
+    def report(error: ReplayError) -> None:
+        broken.append(error)
+        err_console.print(
+            f"{escape(str(path))}: {escape(str(error))}", highlight=False, soft_wrap=True
+        )
+
     with tempfile.TemporaryDirectory(prefix="peacewatch-replay-") as scratch:
         try:
             engine = open_database(f"sqlite:///{Path(scratch) / 'replay.db'}")
         except DatabaseError as exc:
             fail(str(exc))
         try:
-            recorded = replay(engine, lines, settings.topic(), settings.alerts, settings.dedup)
+            recorded = replay(
+                engine,
+                lines,
+                settings.topic(),
+                settings.alerts,
+                settings.dedup,
+                on_error=None if strict else report,
+            )
         except ReplayError as exc:
             fail(f"{path}: {exc}")
         finally:
             engine.dispose()
         rows = [shift_dict(s) for s in recorded]
+    if broken:
+        plural = "line" if len(broken) == 1 else "lines"
+        err_console.print(
+            f"{escape(str(path))}: {len(broken)} broken {plural} skipped",
+            highlight=False,
+            soft_wrap=True,
+        )
+        if len(broken) == sum(1 for line in lines if line.strip()):
+            fail(f"{path}: no line could be replayed")
     if json_output:
         emit_json(rows)
     else:
