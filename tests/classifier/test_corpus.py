@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import Counter
@@ -94,3 +95,14 @@ def test_history_replays_run_and_are_scored() -> None:
     scored = history.Score("t", shifts, [event], [must_not], 1.0, 2.0).score()
     assert scored.met == [event] and scored.false_alarms == [shifts[1]]
     assert scored.broken == [(must_not, shifts[1])] and not scored.ok
+
+
+def test_a_second_reading_agrees_with_the_corpus() -> None:
+    from tests.eval import agreement
+
+    by_id = {i.id: i for i in ITEMS}
+    rows = [json.loads(line) for line in agreement.SECOND.read_text().splitlines() if line]
+    assert len(rows) >= 300 and all(r["id"] in by_id for r in rows)
+    status_kappa, _ = agreement.kappa([(by_id[r["id"]].status, r["status"]) for r in rows])
+    relevance_kappa, _ = agreement.kappa([(by_id[r["id"]].relevant, r["relevant"]) for r in rows])
+    assert status_kappa >= 0.7 and relevance_kappa >= 0.7
