@@ -23,13 +23,14 @@ from crawler.clock import as_utc, utcnow
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.story import Deduplicator
 from crawler.extract.text import html_to_text, one_line
-from crawler.fetch.urls import canonical_or_none
+from crawler.fetch.urls import canonical_or_none, redact_url
 from crawler.model import AnalysisSpec, Candidate, Classification, Fingerprint
 from crawler.settings import DedupSettings, TopicSettings
 from crawler.status.backend import make_classifiers
 from crawler.status.relevance import TopicQuery
 from crawler.status.rules import classify
 from crawler.store import articles, stories
+from crawler.store.tables import ARTICLE_LIMITS
 
 Classify = Callable[[str, str], Classification]
 
@@ -43,6 +44,8 @@ class IngestReport:
     new_articles: int = 0
     article_ids: list[int] = field(default_factory=list)
     story_ids: set[int] = field(default_factory=set)
+    truncated: dict[str, list[str]] = field(default_factory=dict)
+    """Each candidate URL whose fields were cut to `ARTICLE_LIMITS`, with those fields."""
 
     def merge(self, other: IngestReport) -> None:
         self.seen += other.seen
@@ -52,6 +55,41 @@ class IngestReport:
         self.new_articles += other.new_articles
         self.article_ids += other.article_ids
         self.story_ids |= other.story_ids
+        self.truncated.update(other.truncated)
+
+    def truncation_warning(self) -> str | None:
+        """One line for the crawl report naming what was cut, or None."""
+        if not self.truncated:
+            return None
+        fields = sorted({f for cut in self.truncated.values() for f in cut})
+        first = next(iter(self.truncated))
+        return (
+            f"{len(self.truncated)} article(s) had {', '.join(fields)} cut to their stored "
+            f"limits (first: {redact_url(first[:200])})"
+        )
+
+
+def clip(value: str, limit: int, *, ellipsis: bool = True) -> str:
+    """`value` at most `limit` characters; a cut one ends with an ellipsis when asked."""
+    if len(value) <= limit:
+        return value
+    return value[: limit - 1] + "\u2026" if ellipsis else value[:limit]
+
+
+def bound(candidate: Candidate) -> list[str]:
+    """Cut the candidate's free-text fields to `ARTICLE_LIMITS`; the names of those cut."""
+    cut: list[str] = []
+    for name in ("title", "author"):
+        value = getattr(candidate, name)
+        if value is not None and len(value) > ARTICLE_LIMITS[name]:
+            setattr(candidate, name, clip(value, ARTICLE_LIMITS[name]))
+            cut.append(name)
+    for name in ("summary", "text", "outlet"):
+        value = getattr(candidate, name)
+        if value is not None and len(value) > ARTICLE_LIMITS[name]:
+            setattr(candidate, name, clip(value, ARTICLE_LIMITS[name], ellipsis=False))
+            cut.append(name)
+    return cut
 
 
 @dataclass
@@ -204,6 +242,9 @@ class Ingestor:
         for candidate in candidates:
             candidate.title = one_line(candidate.title)
             candidate.summary = html_to_text(candidate.summary)
+            cut = bound(candidate)
+            if cut:
+                report.truncated[candidate.url] = cut
             if self.is_relevant(candidate):
                 relevant.append(candidate)
             else:
@@ -255,6 +296,8 @@ class Ingestor:
             # The batch's index is in memory with the same settings as the global one.
             keys=batch.index.band_keys(fp.signature),
         )
+        # An outlet worked out from the URL's host is bounded like one a source named.
+        row.values["outlet"] = clip(row.values["outlet"], ARTICLE_LIMITS["outlet"], ellipsis=False)
         original = originals.get(fp.content_hash)
         if original is not None:
             report.duplicates += 1

@@ -63,6 +63,17 @@ class Story(SQLModel, table=True):
     outlets: int = 0
 
 
+ARTICLE_LIMITS: dict[str, int] = {
+    "title": 1_000,
+    "summary": 20_000,
+    "text": 500_000,
+    "author": 500,
+    "outlet": 255,
+}
+"""The most characters ingest stores of each of an article's free-text fields; longer
+values are cut (titles and names with an ellipsis) and the crawl report says so."""
+
+
 class Article(SQLModel, table=True):
     """One fetched article, stored once under its canonical URL."""
 
@@ -71,7 +82,7 @@ class Article(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(sa_column=Column(Text, nullable=False, unique=True))
     original_url: str = Field(sa_column=Column(Text, nullable=False))
-    outlet: str = Field(index=True, max_length=255)
+    outlet: str = Field(index=True, max_length=ARTICLE_LIMITS["outlet"])
     source: str | None = Field(default=None, max_length=200, index=True)
     topic: str = Field(index=True, max_length=200)
     title: str = Field(default="", sa_column=Column(Text, nullable=False))
