@@ -36,6 +36,8 @@ CONFIG_ENV = "PEACEWATCH_CONFIG"
 DEFAULT_PATH = Path("peacewatch.toml")
 DEFAULT_SOURCES = Path(__file__).with_name("default_sources.toml")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MAX_NESTING = 32
+"""Arrays and tables nested deeper than this are refused; no setting needs more than 3."""
 
 
 class ConfigError(ValueError):
@@ -183,6 +185,11 @@ def parse_settings(text: str, origin: str = "config") -> Settings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(
+            f"{origin}: not valid TOML: arrays or tables nested too deeply "
+            f"(at most {MAX_NESTING} levels)"
+        ) from None
     try:
         raw = _interpolate(raw, ())
     except ConfigError as exc:
@@ -194,6 +201,11 @@ def parse_settings(text: str, origin: str = "config") -> Settings:
 
 
 def _interpolate(value: Any, where: tuple[str | int, ...]) -> Any:
+    if len(where) > MAX_NESTING:
+        raise ConfigError(
+            f"{_key(where[:MAX_NESTING])}: arrays or tables nested too deeply "
+            f"(at most {MAX_NESTING} levels)"
+        )
     if isinstance(value, str):
 
         def replace(match: re.Match[str]) -> str:

@@ -137,3 +137,23 @@ def test_no_config_file_uses_the_default(cli, tmp_path, monkeypatch):
     assert len(result.json()) >= 15
     assert (tmp_path / "peacewatch.db").exists()
     assert os.path.getsize(tmp_path / "peacewatch.db") > 0
+
+
+@pytest.mark.parametrize("depth", [40, 400, 2_000, 100_000])
+def test_deeply_nested_array_is_one_line_naming_the_file_exit_2(tmp_path, depth):
+    config = tmp_path / "deep.toml"
+    config.write_text("[[topics]]\nname = 'x'\nquery = " + "[" * depth + "]" * depth + "\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "scheduler", "crawl", "--config", str(config), "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr[-2000:]
+    assert str(config) in lines[0] and "nest" in lines[0]
+    assert not (tmp_path / "peacewatch.db").exists()
