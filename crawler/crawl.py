@@ -82,9 +82,8 @@ class CrawlReport:
         self.duplicates += ingest.duplicates
         self.near_duplicates += ingest.near_duplicates
         self.article_ids += ingest.article_ids
-        cut = ingest.truncation_warning()
-        if cut is not None:
-            self.warnings.append({"source": name, "warning": cut})
+        for warning in ingest.warnings():
+            self.warnings.append({"source": name, "warning": warning})
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import func, insert, select
@@ -115,9 +115,17 @@ def indexed_count(session: Session, upto: int) -> int:
     )
 
 
+FUTURE_TOLERANCE = timedelta(minutes=5)
+"""A published time further ahead of the fetch than this is flagged as estimated (clock
+skew within it is not); any time ahead of the fetch is stored as the fetch time."""
+
+
 def article_row(candidate: Candidate, url: str, fp: Fingerprint, now: datetime) -> dict[str, Any]:
     """The values a candidate is stored with, but for its story, status and copy's original."""
     published = as_utc(candidate.published)
+    future = published is not None and published > now + FUTURE_TOLERANCE
+    if published is not None and published > now:
+        published = now  # a date ahead of the fetch would top "newest first" for ever
     return {
         "url": url,
         "original_url": candidate.url,
@@ -132,7 +140,7 @@ def article_row(candidate: Candidate, url: str, fp: Fingerprint, now: datetime) 
         "author": candidate.author,
         "language": candidate.language,
         "published": published or now,
-        "published_estimated": published is None,
+        "published_estimated": published is None or future,
         "fetched": now,
         "content_hash": fp.content_hash,
         "minhash": fp.signature,

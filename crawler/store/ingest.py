@@ -46,6 +46,8 @@ class IngestReport:
     story_ids: set[int] = field(default_factory=set)
     truncated: dict[str, list[str]] = field(default_factory=dict)
     """Each candidate URL whose fields were cut to `ARTICLE_LIMITS`, with those fields."""
+    future_dated: list[str] = field(default_factory=list)
+    """Stored articles whose published time lay ahead of the fetch (stored as the fetch)."""
 
     def merge(self, other: IngestReport) -> None:
         self.seen += other.seen
@@ -56,17 +58,24 @@ class IngestReport:
         self.article_ids += other.article_ids
         self.story_ids |= other.story_ids
         self.truncated.update(other.truncated)
+        self.future_dated += other.future_dated
 
-    def truncation_warning(self) -> str | None:
-        """One line for the crawl report naming what was cut, or None."""
-        if not self.truncated:
-            return None
-        fields = sorted({f for cut in self.truncated.values() for f in cut})
-        first = next(iter(self.truncated))
-        return (
-            f"{len(self.truncated)} article(s) had {', '.join(fields)} cut to their stored "
-            f"limits (first: {redact_url(first[:200])})"
-        )
+    def warnings(self) -> list[str]:
+        """Lines for the crawl report: what was cut, which dates were clamped."""
+        lines: list[str] = []
+        if self.truncated:
+            fields = sorted({f for cut in self.truncated.values() for f in cut})
+            first = next(iter(self.truncated))
+            lines.append(
+                f"{len(self.truncated)} article(s) had {', '.join(fields)} cut to their "
+                f"stored limits (first: {redact_url(first[:200])})"
+            )
+        if self.future_dated:
+            lines.append(
+                f"{len(self.future_dated)} article(s) dated in the future were stored with "
+                f"the fetch time as published (first: {redact_url(self.future_dated[0][:200])})"
+            )
+        return lines
 
 
 def clip(value: str, limit: int, *, ellipsis: bool = True) -> str:
@@ -298,6 +307,8 @@ class Ingestor:
         )
         # An outlet worked out from the URL's host is bounded like one a source named.
         row.values["outlet"] = clip(row.values["outlet"], ARTICLE_LIMITS["outlet"], ellipsis=False)
+        if row.values["published_estimated"] and candidate.published is not None:
+            report.future_dated.append(candidate.url)
         original = originals.get(fp.content_hash)
         if original is not None:
             report.duplicates += 1
