@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from crawler.clock import utcnow
 from crawler.fetch.http import HttpFetcher
-from crawler.fetch.urls import canonical_or_none
+from crawler.fetch.urls import canonical_or_none, redact_text
 from crawler.model import AnalysisSpec, Candidate, PollResult
 from crawler.settings import NetworkSettings, SourceSettings
 from crawler.sources import poller
@@ -191,8 +191,11 @@ class Crawl:
         self.progress("page", "")
 
     def fail(self, result: PollResult, error: str) -> None:
+        """Record the poll's failure; the error's URLs lose their credentials here, so the
+        report, the stored health and every alert quoting it are clean."""
         name = result.source
-        result.error = result.error or error
+        error = redact_text(error)
+        result.error = redact_text(result.error) if result.error else error
         result.seconds = time.monotonic() - result.started
         self.report.errors.append({"source": name, "error": error})
         self.report.source(name)["error"] = error
@@ -261,7 +264,8 @@ class Crawl:
     ) -> None:
         """The source's last articles and its new state (ETag, health), in one transaction."""
         if result.warning:
-            self.report.warnings.append({"source": result.source, "warning": result.warning})
+            warning = redact_text(result.warning)
+            self.report.warnings.append({"source": result.source, "warning": warning})
         if result.not_modified:
             self.report.not_modified += 1
             self.report.source(result.source)["not_modified"] = True
