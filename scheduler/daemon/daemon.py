@@ -30,8 +30,9 @@ from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from crawler.clock import utcnow
@@ -57,6 +58,10 @@ from scheduler.pipeline import build_ingestor
 
 GRACE = 6.0  # seconds in-flight polls get to finish after SIGTERM before being cancelled
 RETRY_SOON = timedelta(milliseconds=500)
+DB_RETRY = timedelta(seconds=1)
+"""First wait before polling again a source whose poll the database failed; it doubles
+with each further failure, up to `DB_RETRY_MAX`."""
+DB_RETRY_MAX = timedelta(seconds=30)
 
 
 def worker_name() -> str:
@@ -86,6 +91,10 @@ class Daemon:
         self._due: dict[str, datetime] = {}
         self._reasons: dict[str, str] = {}
         self._polling: dict[str, int] = {}
+        self.database_error: str | None = None
+        """Why the database last failed a poll, until it next serves one (`/healthz`)."""
+        self._stranded: dict[str, int] = {}
+        """Sources whose poll the database failed: their lease to drop, failures so far."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._fetcher: HttpFetcher | None = None
         self._web: WebServer | None = None
@@ -237,14 +246,24 @@ class Daemon:
         # with a warning. `_after_job` sets the real next run when this one ends.
         with contextlib.suppress(JobLookupError):
             self.scheduler.modify_job(f"poll:{name}", next_run_time=now + lease)
-        with session_scope(self.engine) as session:
-            rows = claim_sources(session, self.owner, now, lease, names=[name])
-            if not rows:
-                self._due[name] = self._not_mine(session, name, now, source)
-                return
-            row = rows[0]
-            self._polling[name] = row.id or 0
-            state = dict(row.state)
+        try:
+            with session_scope(self.engine) as session:
+                if name in self._stranded:  # our own lease, left by a poll the database failed
+                    session.exec(  # type: ignore[call-overload]
+                        update(Source)
+                        .where(Source.name == name, Source.lease_owner == self.owner)  # type: ignore[arg-type]
+                        .values(lease_owner=None, lease_until=None)
+                    )
+                rows = claim_sources(session, self.owner, now, lease, names=[name])
+                if not rows:
+                    self._due[name] = self._not_mine(session, name, now, source)
+                    return
+                row = rows[0]
+                self._polling[name] = row.id or 0
+                state = dict(row.state)
+        except SQLAlchemyError as exc:
+            self._database_failed(name, exc)
+            return
         assert self._fetcher is not None
         crawl = Crawl(
             self.engine,
@@ -257,13 +276,41 @@ class Daemon:
             outcome = await crawl.run_source(
                 self._fetcher, source, conditional=use_conditional(state, now)
             )
+        except SQLAlchemyError as exc:  # storing the poll, then recording its failure, failed
+            self._database_failed(name, exc)
+            return
         finally:
             self._polling.pop(name, None)
+        self._stranded.pop(name, None)
+        self.database_error = None
         self.connectivity.record(name, ok=outcome.ok, network_error=outcome.network_error)
         self.metrics.observe_poll(outcome, source.kind)
         self._log_poll(outcome)
         if outcome.article_ids:  # copies under new URLs add outlets too
             self.alerts.request_detect()
+
+    def _database_failed(self, name: str, exc: SQLAlchemyError) -> None:
+        """The database failed this source's poll: try again soon on a fresh connection.
+
+        The lease cannot be trusted to have been released, so the next try drops this
+        worker's own lease before claiming; meanwhile /healthz reports the database.
+        """
+        failures = self._stranded.get(name, 0) + 1
+        self._stranded[name] = failures
+        message = str(getattr(exc, "orig", None) or exc).strip()
+        first = message.splitlines()[0] if message else type(exc).__name__
+        self.database_error = f"{type(exc).__name__}: {first}"
+        wait = min(DB_RETRY * 2 ** (failures - 1), DB_RETRY_MAX)
+        self._due[name] = utcnow() + wait
+        self._reasons[name] = "database error"
+        log(
+            logging.WARNING,
+            f"poll {name}: database error: {self.database_error}; "
+            f"retrying in {wait.total_seconds():g} s",
+            event="database_error",
+            source=name,
+            error=self.database_error,
+        )
 
     def _not_mine(
         self, session: Session, name: str, now: datetime, source: SourceSettings

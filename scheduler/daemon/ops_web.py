@@ -37,6 +37,8 @@ class Liveness(Protocol):
     started_at: datetime
     stale_after: timedelta
     watches_sources: bool
+    database_error: str | None
+    """Set while the database fails the daemon's own work (a poll it could not record)."""
 
     def scheduler_running(self) -> bool: ...
 
@@ -55,6 +57,9 @@ def check_health(daemon: Liveness, now: datetime | None = None) -> Health:
     if not daemon.scheduler_running():
         reasons.append("scheduler is not running")
     last: datetime | None = None
+    failing = getattr(daemon, "database_error", None)
+    if failing:
+        reasons.append(f"database failed a poll: {failing}")
     try:
         with daemon.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
