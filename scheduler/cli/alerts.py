@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
 
-from crawler.clock import utcnow
-from crawler.runtime.loop import run
-from crawler.settings import parse_duration
-from crawler.store.db import session_scope
-from notifier.alerts.outbox import RequeueError, deliver_pending, requeue_alert, send_test
-from notifier.reports import list_alerts
-from notifier.tables import Silence
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
 from scheduler.cli.output import console, emit_json, err_console, fail
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from notifier.tables import Silence
 
 alerts_app = typer.Typer(
     help="The alert outbox: every delivery of every shift, with its state.",
@@ -43,6 +39,9 @@ def alerts(
     """Show the outbox (newest first): state, attempts, next try, last error."""
     if ctx.invoked_subcommand is not None:
         return
+    from crawler.store.db import session_scope
+    from notifier.reports import list_alerts
+
     engine = engine_or_exit(settings_or_exit(config))
     with session_scope(engine) as session:
         rows = list_alerts(session, state=state, limit=limit)
@@ -73,6 +72,9 @@ def alerts_retry(
     config: ConfigOption = None,
 ) -> None:
     """Re-queue a dead alert; it is sent on the next delivery pass."""
+    from crawler.store.db import session_scope
+    from notifier.alerts.outbox import RequeueError, requeue_alert
+
     engine = engine_or_exit(settings_or_exit(config))
     try:
         with session_scope(engine) as session:
@@ -85,6 +87,9 @@ def alerts_retry(
 @alerts_app.command("deliver")
 def alerts_deliver(config: ConfigOption = None, json_output: JsonOption = False) -> None:
     """Send every due alert now and report what happened."""
+    from crawler.runtime.loop import run
+    from notifier.alerts.outbox import deliver_pending
+
     settings = settings_or_exit(config)
     engine = engine_or_exit(settings)
     report = run(deliver_pending(engine, settings.channels, settings.alerts))
@@ -100,6 +105,9 @@ def alerts_deliver(config: ConfigOption = None, json_output: JsonOption = False)
 @alerts_app.command("test")
 def alerts_test(config: ConfigOption = None, json_output: JsonOption = False) -> None:
     """Send a test message to every channel and report each result."""
+    from crawler.runtime.loop import run
+    from notifier.alerts.outbox import send_test
+
     settings = settings_or_exit(config)
     if not settings.channels:
         fail("no channels configured (add [[channels]] to the config)")
@@ -137,6 +145,11 @@ def silence_add(
     json_output: JsonOption = False,
 ) -> None:
     """Mute a topic's alerts for a while; its shifts are still recorded."""
+    from crawler.clock import utcnow
+    from crawler.settings import parse_duration
+    from crawler.store.db import session_scope
+    from notifier.tables import Silence
+
     settings = settings_or_exit(config)
     names = [t.name for t in settings.topics]
     if topic not in names:
@@ -165,6 +178,12 @@ def silence_list(
     json_output: JsonOption = False,
 ) -> None:
     """Silences in force (or all, with --all)."""
+    from sqlalchemy import select
+
+    from crawler.clock import utcnow
+    from crawler.store.db import session_scope
+    from notifier.tables import Silence
+
     engine = engine_or_exit(settings_or_exit(config))
     with session_scope(engine) as session:
         silences = list(session.exec(select(Silence).order_by(Silence.id)).scalars())  # type: ignore[call-overload]
@@ -186,6 +205,10 @@ def silence_remove(
     config: ConfigOption = None,
 ) -> None:
     """End a silence now (it stays in `silence list --all`, for the record)."""
+    from crawler.clock import utcnow
+    from crawler.store.db import session_scope
+    from notifier.tables import Silence
+
     engine = engine_or_exit(settings_or_exit(config))
     now = utcnow()
     with session_scope(engine) as session:

@@ -14,21 +14,12 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
-from w3lib.encoding import html_to_unicode
 
-from crawler.extract.article import extract_article
-from crawler.fetch.http import FetchError, FetchResult, HttpFetcher
-from crawler.model import Classification, Classifier
-from crawler.settings import NetworkSettings, TopicSettings
-from crawler.status.backend import make_classifier, rules_for
-from crawler.status.lexicon import LexiconError
-from crawler.status.rules import RulesClassifier
-from crawler.store import articles
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
 from scheduler.cli.output import (
@@ -39,6 +30,12 @@ from scheduler.cli.output import (
     fail,
     show_progress,
 )
+
+if TYPE_CHECKING:
+    from crawler.fetch.http import FetchResult
+    from crawler.model import Classification, Classifier
+    from crawler.settings import NetworkSettings, TopicSettings
+    from crawler.status.rules import RulesClassifier
 
 RECLASSIFY_BATCH = 200
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
@@ -69,6 +66,9 @@ def _topic(config: Path | None, name: str | None) -> TopicSettings:
 
 
 def _classifier(topic: TopicSettings) -> Classifier:
+    from crawler.status.backend import make_classifier
+    from crawler.status.lexicon import LexiconError
+
     try:
         return make_classifier(topic)
     except LexiconError as exc:
@@ -79,6 +79,9 @@ def _fetch(url: str, network: NetworkSettings) -> tuple[str, str]:
     """The page at `url` as text and its final URL, fetched as the crawler fetches:
     the URL a user types is trusted like a configured source, a redirect to another
     host is checked like any link, and the size cap and time budget hold."""
+    from w3lib.encoding import html_to_unicode
+
+    from crawler.fetch.http import HttpFetcher
 
     async def get() -> FetchResult:
         async with HttpFetcher(network) as fetcher:
@@ -92,6 +95,8 @@ def _fetch(url: str, network: NetworkSettings) -> tuple[str, str]:
 def read_article(raw: str, url: str | None = None) -> tuple[str, str]:
     """Headline and body of plain text (first line is the headline) or of an HTML page."""
     if _HTML.match(raw) or "<html" in raw[:2000].lower():
+        from crawler.extract.article import extract_article
+
         page = extract_article(raw, url)
         if not page.text and not page.title:
             raise ValueError(page.error or "no article text found")
@@ -101,6 +106,8 @@ def read_article(raw: str, url: str | None = None) -> tuple[str, str]:
 
 
 def _load(source: str, network: NetworkSettings) -> tuple[str, str]:
+    from crawler.fetch.http import FetchError
+
     url: str | None = None
     try:
         if source == "-":
@@ -212,12 +219,16 @@ def classify(
     if json_output:
         emit_json(verdict.as_dict())
     else:
+        from crawler.status.backend import rules_for
+
         _show(verdict, rules_for(chosen))
 
 
 @app.command()
 def reclassify(config: ConfigOption = None, json_output: JsonOption = False) -> None:
     """Re-read the status of every stored article (after a lexicon or backend change)."""
+    from crawler.store import articles
+
     settings = settings_or_exit(config)
     engine = engine_or_exit(settings)
     classifiers = {t.name: _classifier(t) for t in settings.topics}

@@ -7,13 +7,9 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from crawler.crawl import Crawl
-from crawler.runtime.loop import run
-from scheduler.alerting import alert_after_batch
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
 from scheduler.cli.output import emit_json, err_console, fail, show_progress
-from scheduler.pipeline import build_ingestor
 
 
 @app.command()
@@ -32,6 +28,11 @@ def crawl(
 
     Exits 0 even when some sources fail: they are listed under errors.
     """
+    from crawler.crawl import Crawl
+    from crawler.runtime.loop import run
+    from scheduler.alerting import alert_after_batch
+    from scheduler.pipeline import build_ingestor
+
     settings = settings_or_exit(config)
     sources = settings.sources
     if source:

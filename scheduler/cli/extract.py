@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from w3lib.encoding import html_to_unicode
 
-from crawler.extract.article import ExtractedPage, extract_article
-from crawler.runtime.loop import run
-from crawler.sources.sites import read_pages
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import settings_or_exit
 from scheduler.cli.output import console, emit_json_lines
+
+if TYPE_CHECKING:
+    from crawler.extract.article import ExtractedPage
 
 FIELDS = ("source", "title", "text", "published", "author", "language", "error")
 
@@ -24,6 +23,10 @@ def _is_url(target: str) -> bool:
 
 
 def _read_file(path: str) -> ExtractedPage:
+    from w3lib.encoding import html_to_unicode
+
+    from crawler.extract.article import ExtractedPage, extract_article
+
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -65,6 +68,9 @@ def extract_command(
     urls = [t for t in targets if _is_url(t)]
     fetched: dict[str, ExtractedPage] = {}
     if urls:
+        from crawler.runtime.loop import run
+        from crawler.sources.sites import read_pages
+
         network = settings_or_exit(config).network
         fetched = dict(zip(urls, run(read_pages(urls, network, trusted=True)), strict=True))
     pages = [fetched[t] if _is_url(t) else _read_file(t) for t in targets]

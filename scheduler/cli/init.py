@@ -9,8 +9,6 @@ import typer
 from scheduler.cli.app import ConfigOption, app
 from scheduler.cli.context import settings_or_exit
 from scheduler.cli.output import err_console, fail
-from scheduler.config import DEFAULT_PATH, default_config
-from scheduler.database import DatabaseError, current_revision, open_database
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -26,6 +24,8 @@ def init(
     Every setting is written under its description, with its default (or, switched
     off, an example); a run without any config file runs exactly this file.
     """
+    from scheduler.config import DEFAULT_PATH, default_config
+
     path = config or DEFAULT_PATH
     if path.exists() and not force:
         fail(f"{path} already exists (use --force to overwrite)")
@@ -40,6 +40,8 @@ def init(
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply schema migrations (also done automatically at start)."""
+    from scheduler.database import DatabaseError, current_revision, open_database
+
     settings = settings_or_exit(config)
     try:
         engine = open_database(settings.database.url)

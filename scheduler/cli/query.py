@@ -7,10 +7,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from crawler.fetch.urls import redact_url
-from crawler.model import STATUSES
-from crawler.store.db import session_scope
-from crawler.store.reports import list_articles, list_sources, list_stories
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
 from scheduler.cli.output import console, emit_json, fail
@@ -33,6 +29,10 @@ def articles(
     json_output: JsonOption = False,
 ) -> None:
     """Stored articles, newest first, with status, confidence and evidence."""
+    from crawler.model import STATUSES
+    from crawler.store.db import session_scope
+    from crawler.store.reports import list_articles
+
     if status is not None and status not in STATUSES:
         fail(f"unknown status {status!r} (one of: {', '.join(STATUSES)})")
     settings = settings_or_exit(config)
@@ -66,6 +66,9 @@ def stories(
     json_output: JsonOption = False,
 ) -> None:
     """Stories (clusters of syndicated copies) with their article and outlet counts."""
+    from crawler.store.db import session_scope
+    from crawler.store.reports import list_stories
+
     settings = settings_or_exit(config)
     with session_scope(engine_or_exit(settings)) as session:
         rows = list_stories(session, limit=limit)
@@ -84,6 +87,10 @@ def sources(config: ConfigOption = None, json_output: JsonOption = False) -> Non
 
     Credentials in a source's URL (`user:pass@`, `?apikey=…`, `&token=…`) show as `***`.
     """
+    from crawler.fetch.urls import redact_url
+    from crawler.store.db import session_scope
+    from crawler.store.reports import list_sources
+
     settings = settings_or_exit(config)
     with session_scope(engine_or_exit(settings)) as session:
         stored = {row["name"]: row for row in list_sources(session)}

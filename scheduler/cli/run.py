@@ -6,14 +6,9 @@ from typing import Annotated, Literal
 
 import typer
 
-from crawler.runtime.loop import run as run_loop
-from notifier.web import BindError, check_bind
 from scheduler.cli.app import ConfigOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
 from scheduler.cli.output import fail
-from scheduler.daemon import logs
-from scheduler.daemon.instance_lock import AlreadyRunning, InstanceLock
-from scheduler.daemon.ops_web import WebError
 
 LogFormat = Literal["text", "json"]
 
@@ -36,6 +31,13 @@ def run(
     cleanly (exit 0). On SQLite only one daemon may run per database; on PostgreSQL
     start as many as you like: they share the work.
     """
+    from crawler.runtime.loop import run as run_loop
+    from notifier.web import BindError, check_bind
+    from scheduler.daemon import logs
+    from scheduler.daemon.daemon import Daemon
+    from scheduler.daemon.instance_lock import AlreadyRunning, InstanceLock
+    from scheduler.daemon.ops_web import WebError
+
     if log_format not in (None, "text", "json"):
         fail(f"--log-format: expected text or json, got {log_format!r}")
     settings = settings_or_exit(config)
@@ -52,7 +54,6 @@ def run(
     try:
         engine = engine_or_exit(settings)
         logs.configure(chosen)
-        from scheduler.daemon.daemon import Daemon
 
         try:
             code = run_loop(Daemon(settings, engine).run())

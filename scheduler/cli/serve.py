@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from notifier.web import BindError, check_bind, create_app
 from scheduler.cli.app import ConfigOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
 from scheduler.cli.output import err_console, fail
@@ -31,6 +30,8 @@ def serve(
     \\[::1] on loopback; the host of `\\[web] public_url`): others get a 400.
     """
     import uvicorn
+
+    from notifier.web import BindError, check_bind, create_app
 
     settings = settings_or_exit(config)
     bind_host = host or settings.web.host

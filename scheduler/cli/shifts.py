@@ -10,13 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from crawler.store.db import session_scope
-from notifier.reports import list_shifts, shift_dict, topic_status
-from notifier.shifts.replay import ReplayError, replay
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
 from scheduler.cli.output import console, emit_json, err_console, fail
-from scheduler.database import DatabaseError, open_database
 
 
 def _print_shifts(rows: list[dict[str, Any]]) -> None:
@@ -48,6 +44,9 @@ def shifts(
     json_output: JsonOption = False,
 ) -> None:
     """Coverage shifts, oldest first: raised, or suppressed and why, with deliveries."""
+    from crawler.store.db import session_scope
+    from notifier.reports import list_shifts
+
     engine = engine_or_exit(settings_or_exit(config))
     with session_scope(engine) as session:
         rows = list_shifts(session, topic=topic, limit=limit)
@@ -60,6 +59,9 @@ def shifts(
 @app.command()
 def status(config: ConfigOption = None, json_output: JsonOption = False) -> None:
     """The reported status of each topic: what the coverage settled on, since when."""
+    from crawler.store.db import session_scope
+    from notifier.reports import topic_status
+
     settings = settings_or_exit(config)
     engine = engine_or_exit(settings)
     with session_scope(engine) as session:
@@ -93,6 +95,10 @@ def replay_command(
     Each broken line is reported on stderr with its number and skipped (exit 2 if no
     line was left to replay); `--strict` stops at the first.
     """
+    from notifier.reports import shift_dict
+    from notifier.shifts.replay import ReplayError, replay
+    from scheduler.database import DatabaseError, open_database
+
     settings = settings_or_exit(config)
     try:
         data = path.read_bytes()
