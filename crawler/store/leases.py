@@ -162,6 +162,8 @@ def exclusive(engine: Engine, name: str) -> Iterator[bool]:
         try:
             yield got
         finally:
-            if got:
+            # A session lock ends with its connection: if the database dropped it, there
+            # is nothing left to unlock, and the error that did it is already on its way.
+            if got and not connection.invalidated:
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                 connection.commit()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from crawler.clock import utcnow
 from crawler.store.db import session_scope
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from scheduler.daemon.metrics import Metrics
 
 LOCK_RETRY = timedelta(seconds=1)
+DETECT_RETRY = timedelta(seconds=5)
 RETENTION_EVERY = timedelta(hours=1)
 
 
@@ -122,6 +124,13 @@ class AlertJobs:
                     log(logging.INFO, f"shift: {_describe(shift)}", event="shift", shift=shift)
                 if any(shift.get("suppressed") is None for shift in shifts):
                     self.request_delivery(d.settings.alerts.group_wait)
+        except DBAPIError as exc:
+            # The database went away mid-pass (a restart, a full disk): one line, and the
+            # pass is tried again shortly rather than lost or logged as a traceback.
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            log(logging.WARNING, f"detection failed, retrying: {reason}", event="detect_failed")
+            self._wanted = True
+            self._queue(utcnow() + DETECT_RETRY)
         finally:
             self._detecting = False
 
