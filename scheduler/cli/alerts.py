@@ -10,7 +10,7 @@ from rich.table import Table
 
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
-from scheduler.cli.output import console, emit_json, err_console, fail
+from scheduler.cli.output import console, emit_json, err_console, fail, print_table, short_time
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -60,10 +60,10 @@ def alerts(
             row["kind"],
             row["state"],
             str(row["attempts"]),
-            when or "",
+            short_time(when),
             escape(row["last_error"] or ""),
         )
-    console.print(table)
+    print_table(table)
 
 
 @alerts_app.command("retry")
@@ -196,7 +196,8 @@ def silence_list(
         err_console.print("no silences in force")
     for row in data:
         note = f" — {row['comment']}" if row["comment"] else ""
-        console.print(escape(f"{row['id']}  {row['topic']}  until {row['ends_at']}{note}"))
+        until = short_time(str(row["ends_at"]))
+        console.print(escape(f"{row['id']}  {row['topic']}  until {until}{note}"), soft_wrap=True)
 
 
 @silence_app.command("remove")
@@ -204,7 +205,11 @@ def silence_remove(
     silence_id: Annotated[int, typer.Argument(metavar="ID", help="The silence to end.")],
     config: ConfigOption = None,
 ) -> None:
-    """End a silence now (it stays in `silence list --all`, for the record)."""
+    """End a silence now (it stays in `silence list --all`, for the record).
+
+    Exit status 1, changing nothing, if the silence had already ended (expired or
+    removed); 2 if there is no silence with that id.
+    """
     from crawler.clock import utcnow
     from crawler.store.db import session_scope
     from notifier.tables import Silence
@@ -215,7 +220,9 @@ def silence_remove(
         silence = session.get(Silence, silence_id)
         if silence is None:
             fail(f"no silence with id {silence_id}")
-        if silence.ends_at > now:
-            silence.ends_at = max(now, silence.starts_at)
-            session.add(silence)
+        ended_at = silence.ends_at
+        if ended_at <= now:
+            fail(f"silence {silence_id} was not active (it ended {short_time(ended_at)})", 1)
+        silence.ends_at = max(now, silence.starts_at)
+        session.add(silence)
     err_console.print(f"silence {silence_id} ended")

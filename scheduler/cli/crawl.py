@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
-from scheduler.cli.output import emit_json, err_console, fail, show_progress
+from scheduler.cli.output import console, emit_json, err_console, fail, show_progress
 
 
 @app.command()
@@ -103,21 +103,29 @@ class _progress:
 
 
 def _summary(result: dict[str, Any]) -> None:
-    err_console.print(
-        f"[bold]{result['sources']}[/] sources, {result['entries_seen']} entries seen, "
-        f"[bold green]{result['new_articles']}[/] new articles, "
+    """The human summary, on stdout (progress stays on stderr)."""
+    unchanged = result.get("not_modified") or 0
+    console.print(
+        f"[bold]{result['sources']}[/] sources, {result['entries_seen']} entries seen"
+        + (f" ({unchanged} feeds unchanged)" if unchanged else "")
+        + f", [bold green]{result['new_articles']}[/] new articles, "
         f"{result['duplicates']} duplicates, {result['near_duplicates']} near-duplicates, "
-        f"{result['skipped']} off-topic"
+        f"{result['skipped']} off-topic",
+        soft_wrap=True,
     )
     for error in result["errors"]:
-        err_console.print(
-            f"  ✗ {error['source']}: {error['error']}", style="red", highlight=False, markup=False
+        console.print(
+            f"  ✗ {error['source']}: {error['error']}",
+            style="red",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
         )
     for shift in result["shifts"]:
         line = f"  shift: {shift['from'] or 'none'} → {shift['to']} ({shift['kind']}, "
         line += f"{shift['support']['outlets']} outlets)"
         if shift["suppressed"]:
             line += f" — suppressed: {shift['suppressed']}"
-        err_console.print(line, highlight=False, markup=False)
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     if result["alerts_sent"]:
-        err_console.print(f"{result['alerts_sent']} alerts sent")
+        console.print(f"{result['alerts_sent']} alerts sent")

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 console = Console()
 err_console = Console(stderr=True)
@@ -41,6 +42,32 @@ def emit_json_lines(values: Iterable[Any]) -> None:
     for value in values:
         sys.stdout.write(dumps(value, indent=None) + "\n")
     sys.stdout.flush()
+
+
+def print_table(table: Table) -> None:
+    """A table on stdout: fitted to a terminal, never wrapped or cut when piped."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    width = console.measure(table, options=console.options.update_width(10_000)).maximum
+    saved = console.width
+    console.width = max(saved, width)
+    try:
+        console.print(table)
+    finally:
+        console.width = saved
+
+
+def short_time(value: str | datetime | None) -> str:
+    """An ISO 8601 time to the minute, as tables show it (`2025-06-01 10:00 UTC`)."""
+    if not value:
+        return ""
+    try:
+        when = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    except ValueError:
+        return str(value)
+    zone = "" if when.tzinfo is None else f" {when.tzname()}"
+    return when.strftime("%Y-%m-%d %H:%M") + zone
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

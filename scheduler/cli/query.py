@@ -9,14 +9,17 @@ from rich.table import Table
 
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
-from scheduler.cli.output import console, emit_json, fail
+from scheduler.cli.output import emit_json, err_console, fail, print_table, short_time
 
 
-def _table(columns: list[str], rows: list[list[Any]]) -> None:
+def _table(columns: list[str], rows: list[list[Any]], empty: str) -> None:
+    if not rows:
+        err_console.print(empty)
+        return
     table = Table(*columns, show_lines=False, highlight=False)
     for row in rows:
         table.add_row(*["" if v is None else str(v) for v in row])
-    console.print(table)
+    print_table(table)
 
 
 @app.command()
@@ -47,7 +50,7 @@ def articles(
         ["published", "outlet", "status", "conf", "story", "title"],
         [
             [
-                r["published"][:16],
+                short_time(r["published"]),
                 r["outlet"],
                 r["status"],
                 f"{r['confidence']:.2f}",
@@ -56,6 +59,7 @@ def articles(
             ]
             for r in rows
         ],
+        "no articles yet" if status is None and outlet is None else "no matching articles",
     )
 
 
@@ -77,7 +81,11 @@ def stories(
         return
     _table(
         ["id", "first seen", "articles", "outlets", "title"],
-        [[r["id"], r["first_seen"][:16], r["articles"], r["outlets"], r["title"]] for r in rows],
+        [
+            [r["id"], short_time(r["first_seen"]), r["articles"], r["outlets"], r["title"]]
+            for r in rows
+        ],
+        "no stories yet",
     )
 
 
@@ -119,17 +127,31 @@ def sources(config: ConfigOption = None, json_output: JsonOption = False) -> Non
         emit_json(rows)
         return
     _table(
-        ["name", "kind", "last success", "failures", "last error", "next poll", "why"],
+        ["name", "kind", "interval", "last success", "failures", "last error", "next poll", "why"],
         [
             [
                 r["name"],
                 r["kind"],
-                (r["last_success"] or "never")[:19],
+                every(r["interval"]),
+                short_time(r["last_success"]) or "never",
                 r["consecutive_failures"],
                 r["last_error"] or "",
-                (r["next_poll"] or "")[:19],
+                short_time(r["next_poll"]),
                 r["next_poll_reason"] or "",
             ]
             for r in rows
         ],
+        "no sources configured (add [[sources]] to the config)",
     )
+
+
+def every(seconds: float | None) -> str:
+    """An interval as people say it: `every 15 min`, `every 2 h`, `every 45 s`."""
+    if not seconds:
+        return ""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"every {int(seconds // size)} {unit}"
+    if seconds >= 60:
+        return f"every {round(seconds / 60, 1):g} min"
+    return f"every {seconds:g} s"

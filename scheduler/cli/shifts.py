@@ -12,7 +12,7 @@ from rich.table import Table
 
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
-from scheduler.cli.output import console, emit_json, err_console, fail
+from scheduler.cli.output import console, emit_json, err_console, fail, print_table, short_time
 
 
 def _print_shifts(rows: list[dict[str, Any]]) -> None:
@@ -25,7 +25,7 @@ def _print_shifts(rows: list[dict[str, Any]]) -> None:
         if row.get("reasons"):
             decision += f" (also {', '.join(row['reasons'])})"
         table.add_row(
-            row["detected_at"],
+            short_time(row["detected_at"]),
             escape(row["topic"]),
             row["kind"],
             f"{row['from']} → {row['to']}",
@@ -33,7 +33,7 @@ def _print_shifts(rows: list[dict[str, Any]]) -> None:
             str(row["support"]["stories"]),
             escape(decision),
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command()
@@ -71,7 +71,7 @@ def status(config: ConfigOption = None, json_output: JsonOption = False) -> None
         return
     for row in rows:
         support = row["support"]
-        since = f" since {row['since']}" if row["since"] else ""
+        since = f" since {short_time(row['since'])}" if row["since"] else ""
         console.print(
             f"{escape(row['title'])}: [bold]{row['status']}[/]{since} "
             f"({support['outlets']} outlets, {support['stories']} stories)"
