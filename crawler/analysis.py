@@ -1,6 +1,6 @@
 """What can be worked out about a page before it is stored: its fingerprint and status.
 
-Fingerprinting and the rules classifier are pure CPU, like extraction. The crawl runs
+Fingerprinting and the status readers (model or rules) are pure CPU, like extraction. The crawl runs
 them in the extraction worker, beside trafilatura, so the process that runs the event
 loop only stores. Ingest takes the result only when it was worked out from the title,
 body and settings it would use itself; otherwise it works it out again.
@@ -11,25 +11,24 @@ from __future__ import annotations
 from crawler.dedup.fingerprint import fingerprint
 from crawler.extract.article import ExtractedPage, extract_article
 from crawler.extract.text import one_line
-from crawler.model import AnalysisSpec, PageAnalysis
+from crawler.model import AnalysisSpec, Classifier, PageAnalysis
 from crawler.settings import DedupSettings, TopicSettings
-from crawler.status.backend import rules_for
-from crawler.status.rules import RulesClassifier
+from crawler.status.backend import make_classifier
 
-_TOOLS: dict[AnalysisSpec, tuple[DedupSettings, RulesClassifier | None]] = {}
+_TOOLS: dict[AnalysisSpec, tuple[DedupSettings, Classifier | None]] = {}
 
 
 def analyse(spec: AnalysisSpec, title: str, body: str) -> PageAnalysis:
-    """Fingerprint `title` and `body`, and classify them if the spec's topic uses rules."""
+    """Fingerprint `title` and `body`, and read their status if a worker can."""
     tools = _TOOLS.get(spec)
     if tools is None:
         dedup = DedupSettings.model_validate_json(spec.dedup)
-        rules = None
+        reader = None
         if spec.topic is not None:
-            rules = rules_for(TopicSettings.model_validate_json(spec.topic))
-        tools = _TOOLS[spec] = (dedup, rules)
-    dedup, rules = tools
-    verdict = rules.classify(title, body) if rules is not None else None
+            reader = make_classifier(TopicSettings.model_validate_json(spec.topic))
+        tools = _TOOLS[spec] = (dedup, reader)
+    dedup, reader = tools
+    verdict = reader(title, body) if reader is not None else None
     return PageAnalysis(title, body, spec, fingerprint(title, body, dedup), verdict)
 
 

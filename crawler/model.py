@@ -63,13 +63,14 @@ class AnalysisSpec:
     dedup: str
     """`DedupSettings` as JSON, without the Redis address (a fingerprint does not use it)."""
     topic: str | None
-    """`TopicSettings` as JSON when the topic is classified by the rules, else None."""
+    """`TopicSettings` as JSON when a worker can read the topic's status (the model or
+    the rules), else None (a chat-completions backend is asked from ingest)."""
 
     @classmethod
     def of(cls, dedup: DedupSettings, topic: TopicSettings | None) -> AnalysisSpec:
         fingerprinting = dedup.model_copy(update={"redis_url": None})
-        rules = topic is not None and topic.classifier.backend == "rules"
-        return cls(fingerprinting.model_dump_json(), topic.model_dump_json() if rules else None)
+        local = topic is not None and topic.classifier.backend != "llm"
+        return cls(fingerprinting.model_dump_json(), topic.model_dump_json() if local else None)
 
 
 @dataclass
@@ -101,6 +102,8 @@ class Candidate:
     extract_error: str | None = None
     analysis: PageAnalysis | None = None
     """Fingerprint and status worked out beside extraction, if they were."""
+    relevance: float = 1.0
+    """How surely it is about its topic, as the topic's relevance gate scored it."""
 
     @property
     def body(self) -> str:

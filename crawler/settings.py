@@ -25,20 +25,15 @@ from pydantic import (
 DEFAULT_TOPIC_NAME = "russia-ukraine-talks"
 DEFAULT_TOPIC_TITLE = "Russia–Ukraine talks"
 DEFAULT_TOPIC_QUERY: list[list[str]] = [
-    ["ukrain*", "kyiv", "kiev", "zelensk*"],
-    ["russia*", "moscow", "kremlin", "putin"],
-    [
-        "talks",
-        "negotiat*",
-        "peace",
-        "ceasefire",
-        "cease-fire",
-        "truce",
-        "summit",
-        "delegation*",
-        "mediat*",
-        "diplomat*",
-    ],
+    # Ukraine; Russia; talks and war. English, then Russian and Ukrainian stems.
+    "ukrain* kyiv kiev zelensk* украин* україн* киев* київ* зеленск* зеленськ*".split(),
+    "russia* moscow kremlin putin росси* росія* російськ* москв* кремл* путин* путін*".split(),
+    (
+        "talks negotiat* peace ceasefire cease-fire truce summit delegation* mediat* "
+        "diplomat* war deal agreement* переговор* перемир* мир мирн* саммит* саміт* "
+        "делегаци* делегаці* посредн* посередн* дипломат* войн* війн* сделк* "
+        "соглашени* угод* оккупа* окупа*"
+    ).split(),
 ]
 
 USER_AGENT = "peacewatch/0.1 (+{contact})"
@@ -120,12 +115,21 @@ class DatabaseSettings(Strict):
 class ClassifierSettings(Strict):
     """Which backend reads an article's status; `llm` falls back to `rules` on failure."""
 
-    backend: Literal["rules", "llm"] = Field(
-        default="rules",
+    backend: Literal["model", "rules", "llm"] = Field(
+        default="model",
         description=(
-            "How articles' status is read: `rules` (the shipped lexicon) or `llm` (an "
-            "OpenAI-compatible chat-completions API; the rules answer on any failure)."
+            "How articles' status is read: `model` (learned from labelled real coverage; "
+            "see `model`), `rules` (the shipped lexicon alone) or `llm` (an "
+            "OpenAI-compatible chat-completions API; the model answers on any failure)."
         ),
+    )
+    model_path: str | None = Field(
+        default=None,
+        description=(
+            "For `model`: a model file written by `peacewatch train` (relevance and "
+            "status). Unset: the model shipped for the default topic."
+        ),
+        examples=["models/russia-ukraine-talks.npz"],
     )
     lexicon: str | None = Field(
         default=None,
@@ -177,9 +181,44 @@ class TopicSettings(Strict):
     query: list[list[str]] = Field(
         default_factory=lambda: [g[:] for g in DEFAULT_TOPIC_QUERY],
         description=(
-            "Groups of terms: an article is about the topic when every group has a hit "
-            "(whole words, any case; `negotiat*` matches by prefix)."
+            "Groups of terms (whole words, any case; `negotiat*` matches by prefix). "
+            'With `relevance = "query"` an article is about the topic when every group '
+            "has a hit; with `model`, a hit in any group lets the model read it."
         ),
+    )
+    relevance: Literal["model", "query"] | None = Field(
+        default=None,
+        description=(
+            "What decides that an article is about the topic: `model` (the query is a "
+            "cheap prefilter, an article needs a hit in one of its groups, and the "
+            "classifier's model decides) or `query` (every group needs a hit). Unset: "
+            "`model` for the default topic or a topic with `classifier.model_path`, "
+            "else `query`."
+        ),
+        examples=["model"],
+    )
+    relevance_threshold: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            'With `relevance = "model"`: the model\'s score an article needs. Unset: the '
+            "threshold the model was calibrated with (it keeps 97% of relevant items)."
+        ),
+        examples=[0.3],
+    )
+    must: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Terms that make an article relevant whatever the model says (same syntax "
+            "as `query`), unless a `never` term is in it too."
+        ),
+        examples=[["peace talks", "ceasefire"]],
+    )
+    never: list[str] = Field(
+        default_factory=list,
+        description="Terms that make an article irrelevant whatever else it says.",
+        examples=[["horoscope"]],
     )
     classifier: ClassifierSettings = Field(
         default_factory=ClassifierSettings,
@@ -192,6 +231,15 @@ class TopicSettings(Strict):
         if not query or any(not group for group in query):
             raise ValueError("every query group needs at least one term")
         return query
+
+    @property
+    def relevance_by(self) -> Literal["model", "query"]:
+        """How relevance is decided, the default worked out (see `relevance`)."""
+        if self.relevance is not None:
+            return self.relevance
+        if self.name == DEFAULT_TOPIC_NAME or self.classifier.model_path:
+            return "model"
+        return "query"
 
     @property
     def display_name(self) -> str:

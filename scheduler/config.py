@@ -177,7 +177,24 @@ def load_settings(path: Path | str | None = None) -> Settings:
         raise ConfigError(f"config file {resolved} not found (run `peacewatch init`)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {resolved}: {exc}") from None
-    return parse_settings(text, str(resolved))
+    settings = parse_settings(text, str(resolved))
+    _check_files(settings, str(resolved))
+    return settings
+
+
+def _check_files(settings: Settings, origin: str) -> None:
+    """Files the config names must exist: a missing one stops the program at start,
+    named by its key, rather than when the first article is read."""
+    for i, topic in enumerate(settings.topics):
+        lexicon = topic.classifier.lexicon
+        if lexicon is not None and not Path(lexicon).is_file():
+            raise ConfigError(f"{origin}: topics[{i}].classifier.lexicon: no file at {lexicon!r}")
+        path = topic.classifier.model_path
+        if path is not None and not Path(path).is_file():
+            raise ConfigError(
+                f"{origin}: topics[{i}].classifier.model_path: no model file at {path!r} "
+                "(write one with `peacewatch train`)"
+            )
 
 
 def parse_settings(text: str, origin: str = "config") -> Settings:

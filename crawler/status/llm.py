@@ -95,7 +95,7 @@ class LLMClassifier:
         try:
             return self.ask(title, text)
         except LLMError as exc:
-            log.warning("LLM classifier failed, using the rules: %s", exc)
+            log.warning("LLM classifier failed, using the local reader: %s", exc)
         return self.fallback(title, text)
 
     def _endpoint(self) -> str:

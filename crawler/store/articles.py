@@ -144,7 +144,7 @@ def article_row(candidate: Candidate, url: str, fp: Fingerprint, now: datetime) 
         "fetched": now,
         "content_hash": fp.content_hash,
         "minhash": fp.signature,
-        "relevance": 1.0,
+        "relevance": candidate.relevance,
         "duplicate_of": None,
     }
 

@@ -2,7 +2,7 @@
 
 Feeds, spiders and `replay` all hand their candidates to `Ingestor.ingest`, which runs
 them through the stages in order, each from its own home: relevance (the topic's
-`TopicQuery`), URL identity (`crawler.fetch.urls`, `crawler.store.articles`), exact and
+`RelevanceGate`), URL identity (`crawler.fetch.urls`, `crawler.store.articles`), exact and
 near duplicates (`crawler.dedup`), status (the topic's classifier), then the bulk
 insert (`crawler.store.articles`) and the story recounts (`crawler.store.stories`).
 Rows go into the caller's session. The caller commits, so what it records beside (a
@@ -26,8 +26,8 @@ from crawler.extract.text import html_to_text, one_line
 from crawler.fetch.urls import canonical_or_none, redact_url
 from crawler.model import AnalysisSpec, Candidate, Classification, Fingerprint
 from crawler.settings import DedupSettings, TopicSettings
-from crawler.status.backend import make_classifiers
-from crawler.status.relevance import TopicQuery
+from crawler.status.backend import make_classifiers, make_gate
+from crawler.status.relevance import RelevanceGate
 from crawler.status.rules import classify
 from crawler.store import articles, stories
 from crawler.store.tables import ARTICLE_LIMITS
@@ -169,7 +169,7 @@ class Ingestor:
         classifiers: dict[str, Classify] | None = None,
     ) -> None:
         self.topics = {t.name: t for t in topics}
-        self.queries = {t.name: TopicQuery.from_lists(t.query) for t in topics}
+        self.gates: dict[str, RelevanceGate] = {t.name: make_gate(t) for t in topics}
         self.classifiers = classifiers if classifiers is not None else make_classifiers(topics)
         self.dedup = Deduplicator(dedup)
         self._loaded_upto = 0
@@ -195,8 +195,12 @@ class Ingestor:
         return articles.indexed_count(session, self._loaded_upto) < len(self.dedup)
 
     def is_relevant(self, candidate: Candidate) -> bool:
-        query = self.queries.get(candidate.topic)
-        return query is None or query.is_relevant(candidate.title, candidate.body)
+        """Whether the candidate is about its topic; its score is kept to be stored."""
+        gate = self.gates.get(candidate.topic)
+        if gate is None:
+            return True
+        candidate.relevance = gate.score(candidate.title, candidate.body)
+        return candidate.relevance >= gate.threshold
 
     def known_urls(self, session: Session, urls: Sequence[str]) -> set[str]:
         """Which of these URLs (any spelling) are stored already: one query per batch."""

@@ -22,7 +22,8 @@ Three kinds of shift:
 - `decisive_status`: `ceasefire`, `agreement` or `collapsed` is the status of stories
   in at least `decisive_min_outlets` distinct outlets within `decisive_window`, and
   was not already active (edge-triggered) nor the settled status.
-- `surge`: stories first seen in the last `surge_window` number at least
+- `surge`: talks stories (a status other than `none`) first seen in the last
+  `surge_window` number at least
   `surge_min_stories` and `surge_factor` times the mean of the same span over the
   past `surge_baseline` (at least one story); needs one span of history first.
 
@@ -320,7 +321,9 @@ def _surge(
     history = min(settings.surge_baseline, start - state.first_seen)
     if history < settings.surge_window:
         return None
-    stories = story_views(seen)
+    # Coverage of the talks, not of the war: stories that report no talks status
+    # (battlefield news the relevance gate keeps) do not make a surge.
+    stories = [s for s in story_views(seen) if s.status != NONE]
     current = [s for s in stories if s.first_seen > start]
     before = [s for s in stories if start - history < s.first_seen <= start]
     mean = len(before) * (settings.surge_window / history)

@@ -67,11 +67,12 @@ def _topic(config: Path | None, name: str | None) -> TopicSettings:
 
 def _classifier(topic: TopicSettings) -> Classifier:
     from crawler.status.backend import make_classifier
+    from crawler.status.learned.model import ModelError
     from crawler.status.lexicon import LexiconError
 
     try:
         return make_classifier(topic)
-    except LexiconError as exc:
+    except (LexiconError, ModelError) as exc:
         fail(str(exc))
 
 

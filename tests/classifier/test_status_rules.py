@@ -126,7 +126,7 @@ def test_user_lexicon_adds_and_removes_cues(tmp_path: Path) -> None:
         "[cues.stalled]\n'hit the buffers' = 3.0\n[cues.collapsed]\n'collaps(?:e|es|ed|ing)' = 0\n",
         encoding="utf-8",
     )
-    topic = TopicSettings.model_validate({"classifier": {"lexicon": str(mine)}})
+    topic = TopicSettings.model_validate({"classifier": {"backend": "rules", "lexicon": str(mine)}})
     rules = make_classifier(topic)
     assert isinstance(rules, RulesClassifier)
     assert rules(title, "").status == "stalled"
@@ -157,7 +157,9 @@ def test_user_cues_without_a_literal_beginning_are_found(tmp_path: Path) -> None
         "[cues.progress]\n'[\\w-]+-step roadmap' = 3.0\n",
         encoding="utf-8",
     )
-    rules = make_classifier(TopicSettings.model_validate({"classifier": {"lexicon": str(mine)}}))
+    rules = make_classifier(
+        TopicSettings.model_validate({"classifier": {"backend": "rules", "lexicon": str(mine)}})
+    )
     assert rules("Ukraine negotiations froze in Geneva", "").status == "stalled"
     assert rules("Ukraine and Russia agree a five-step roadmap", "").status == "progress"
     assert rules("Ukraine and Russia agree a roadmap", "").status != "progress"

@@ -146,14 +146,16 @@ def _brief(shift: dict[str, Any]) -> str:
     )
 
 
-def run_replay(name: str, alerts: AlertSettings | None = None) -> Score:
+def run_replay(
+    name: str, alerts: AlertSettings | None = None, topic: TopicSettings | None = None
+) -> Score:
     """Replay one stream in a scratch database and score it against its expectations."""
     expected = json.loads((REPLAYS / f"{name}.expected.json").read_text(encoding="utf-8"))
     lines = (REPLAYS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     with tempfile.TemporaryDirectory() as scratch:
         engine = open_database(f"sqlite:///{scratch}/replay.db")
         try:
-            shifts = replay(engine, lines, TopicSettings(), alerts or AlertSettings())
+            shifts = replay(engine, lines, topic or TopicSettings(), alerts or AlertSettings())
             decided = [shift_dict(s) for s in shifts]
         finally:
             engine.dispose()
@@ -177,9 +179,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.eval.history", description=__doc__)
     parser.add_argument("--replay", choices=names(), action="append")
     parser.add_argument("--shifts", action="store_true", help="list every decision too")
+    parser.add_argument(
+        "--reader",
+        choices=("model", "rules"),
+        default="model",
+        help="the default topic's reading (model) or the rules behind the term query",
+    )
+    parser.add_argument("--model", help="a model file to read with (default: the shipped one)")
     args = parser.parse_args(argv)
+    if args.reader == "rules":
+        topic = TopicSettings.model_validate(
+            {"relevance": "query", "classifier": {"backend": "rules"}}
+        )
+    else:
+        topic = TopicSettings.model_validate({"classifier": {"model_path": args.model}})
     for name in args.replay or names():
-        print(run_replay(name).render(args.shifts))
+        print(run_replay(name, topic=topic).render(args.shifts))
         print()
     return 0
 

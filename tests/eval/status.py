@@ -7,19 +7,28 @@ precision and recall of relevance (is the item about the war or its peace proces
 
 What is measured is the pipeline as it stores an article: the topic's relevance gate
 first (an item it drops is stored as nothing, so its status counts as `none`), then
-the status reader. `--reader` names another reader to measure instead.
+the status reader. `--reader` names another reader to measure instead: `rules` (the
+lexicon, gated by the term query), `ngrams` (the learned reader without the rules'
+features), `model` (the learned reader as shipped: hashed n-grams plus the rules'
+features). The learned readers are fitted on `train` and calibrated on `dev` when the
+run starts (the shipped model file has seen every split, so it is never what is
+measured), unless `--model PATH` names a file to measure. `--reliability` adds the
+calibration table: predicted confidence against how often the reading was right.
 
 The written set (`tests/data/status_labelled.jsonl`, texts written for this project)
 stays as a regression set: `--split written`. It is not a target.
 
     python -m tests.eval.status --split test
     python -m tests.eval.status --split test --by outlet --errors
+    python -m tests.eval.status --split test --reader model --reliability
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import tempfile
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +37,7 @@ from pathlib import Path
 from crawler.model import STATUSES, Classification
 from crawler.settings import TopicSettings
 from crawler.status import corpus
-from crawler.status.relevance import TopicQuery
+from crawler.status.relevance import RelevanceGate, TopicQuery
 from crawler.status.rules import classify
 
 WRITTEN = Path(__file__).resolve().parent.parent / "data" / "status_labelled.jsonl"
@@ -57,9 +66,36 @@ def rules_alone(title: str, text: str, lang: str) -> Reading:
     return True, classify(title, text)
 
 
-READERS: dict[str, Callable[[], Reader]] = {
-    "rules": rules_reader,
-    "rules-ungated": lambda: rules_alone,
+def learned_reader(model: Path | None = None, rule_weight: float | None = None) -> Reader:
+    """The learned reader behind the default topic's relevance gate, as ingest runs it.
+
+    Without `model`, fits one on `train` (calibrated on `dev`) into a scratch file.
+    """
+    from crawler.status.learned.model import LearnedReader
+
+    if model is None:
+        from crawler.status.learned import train
+
+        scratch = Path(tempfile.mkdtemp(prefix="pw-eval-")) / "reader.npz"
+        weight = train.RULE_WEIGHT if rule_weight is None else rule_weight
+        train.fit_and_save(scratch, weight)
+        model = scratch
+    reader = LearnedReader(model)
+    gate = RelevanceGate(TopicSettings(), reader)
+
+    def read(title: str, text: str, lang: str) -> Reading:
+        if not gate.is_relevant(title, text):
+            return False, Classification("none", 1.0, [])
+        return True, reader(title, text)
+
+    return read
+
+
+READERS: dict[str, Callable[[Path | None], Reader]] = {
+    "rules": lambda _model: rules_reader(),
+    "rules-ungated": lambda _model: rules_alone,
+    "ngrams": lambda model: learned_reader(model, rule_weight=0.0),
+    "model": learned_reader,
 }
 
 
@@ -70,6 +106,7 @@ class Scored:
     item: corpus.Item
     relevant: bool
     status: str
+    confidence: float = 0.0
 
     @property
     def right(self) -> bool:
@@ -84,6 +121,8 @@ class Scored:
 class Report:
     name: str
     scored: list[Scored] = field(default_factory=list)
+    seconds: float = 0.0
+    """CPU time the reader spent on the items."""
 
     def counts(self, status: str) -> tuple[int, int, int]:
         tp = sum(1 for s in self.scored if s.item.status == status and s.status == status)
@@ -140,11 +179,38 @@ class Report:
             f"relevance: precision {rp:.3f} recall {rr:.3f} F1 {rf:.3f}   "
             f"talks items let through {self.talks_recall():.3f}"
         )
+        if self.scored and self.seconds:
+            per = self.seconds / len(self.scored)
+            lines.append(
+                f"cost: {per * 1000:.2f} ms CPU per item ({1 / per:.0f} items/s on one core)"
+            )
         lines.append("confusion (rows = gold, columns = predicted):")
         lines.append(" " * 11 + "".join(f"{s[:5]:>6}" for s in STATUSES))
         for gold in self.statuses:
             row = Counter(s.status for s in self.scored if s.item.status == gold)
             lines.append(f"{gold:<11}" + "".join(f"{row[s]:>6}" for s in STATUSES))
+        return "\n".join(lines)
+
+    def reliability(self, bins: int = 5) -> str:
+        """Confidence against accuracy: a calibrated reader is right as often as it says."""
+        lines = [
+            "-- reliability (confidence of the reading vs share read right) --",
+            f"{'confidence':<12}{'n':>6}{'mean conf':>11}{'accuracy':>10}",
+        ]
+        for b in range(bins):
+            lo, hi = b / bins, (b + 1) / bins
+            part = [
+                s
+                for s in self.scored
+                if lo <= s.confidence < hi or (b == bins - 1 and s.confidence == 1.0)
+            ]
+            if not part:
+                continue
+            conf = sum(s.confidence for s in part) / len(part)
+            acc = sum(s.right for s in part) / len(part)
+            lines.append(f"{lo:.1f}-{hi:.1f}{'':<5}{len(part):>6}{conf:>11.3f}{acc:>10.3f}")
+        gap = sum(abs(s.confidence - s.right) for s in self.scored) / max(1, len(self.scored))
+        lines.append(f"mean |confidence - right| {gap:.3f}")
         return "\n".join(lines)
 
     def breakdown(self, key: str) -> str:
@@ -194,9 +260,12 @@ def written_items(path: Path = WRITTEN) -> list[corpus.Item]:
 
 def evaluate(items: Sequence[corpus.Item], reader: Reader, name: str) -> Report:
     report = Report(name)
+    started = time.process_time()
     for item in items:
         relevant, verdict = reader(item.title, item.text, item.lang)
-        report.scored.append(Scored(item, relevant, verdict.status if relevant else "none"))
+        status = verdict.status if relevant else "none"
+        report.scored.append(Scored(item, relevant, status, verdict.confidence))
+    report.seconds = time.process_time() - started
     return report
 
 
@@ -207,12 +276,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lang", choices=corpus.LANGUAGES, help="only items in this language")
     parser.add_argument("--by", choices=BREAKDOWNS, action="append", help="default: all three")
     parser.add_argument("--errors", action="store_true", help="list the misread items")
+    parser.add_argument("--model", type=Path, help="a model file to measure (learned readers)")
+    parser.add_argument("--reliability", action="store_true", help="print the calibration table")
     args = parser.parse_args(argv)
     items = written_items() if args.split == "written" else corpus.split(args.split)
     if args.lang:
         items = [i for i in items if i.lang == args.lang]
-    report = evaluate(items, READERS[args.reader](), f"{args.reader} on {args.split}")
+    report = evaluate(items, READERS[args.reader](args.model), f"{args.reader} on {args.split}")
     print(report.render())
+    if args.reliability:
+        print()
+        print(report.reliability())
     if args.split != "written":
         for key in args.by or BREAKDOWNS:
             print()

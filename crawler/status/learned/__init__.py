@@ -1,0 +1,1 @@
+"""Readings learned from the labelled corpus: relevance and status from linear heads."""

@@ -1,0 +1,146 @@
+"""What the learned reader sees of an article: hashed n-grams and the rules' reading.
+
+Three views of the same words, each hashed into its own slice of one sparse vector:
+word unigrams and bigrams of the headline (a headline says most of what a story
+reports), the same of the lede, and character n-grams of both within word bounds
+(so "ceasefire", "cease-fire" and "перемирие"/"перемир'я" share pieces across
+spellings and inflections). Then a few dense features from the rules classifier: how
+much each status's cues weigh, and how often a cue was negated, only hoped for, history,
+or about another war; the rules know these things and a linear model over n-grams does
+not.
+
+Hashing is written here rather than taken from scikit-learn's `HashingVectorizer`:
+importing `sklearn.feature_extraction.text` costs 0.9–1.2 s, more than
+`peacewatch classify` may spend starting up, and the n-grams are a few lines.
+`zlib.crc32` hashes in C, and the same code runs at training and at reading time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from crawler.model import STATUSES
+from crawler.status.rules import RulesClassifier
+
+HASH_BITS = 18
+"""Each hashed view gets 2**18 slots: few collisions for a vocabulary of news headlines."""
+VIEWS = ("title", "lede", "chars")
+LEDE_CHARS = 600
+"""The lede and first sentences: what every source gives, and what decides a reading."""
+
+_REASONS = ("negated", "modal", "demand", "historical", "other conflict")
+RULE_FEATURES = (
+    *(f"rules:{s}" for s in STATUSES if s != "none"),
+    *(f"cue:{s}" for s in STATUSES if s != "none"),
+    *(f"reason:{r}" for r in _REASONS),
+    "rules:top",
+)
+N_HASHED = len(VIEWS) << HASH_BITS
+N_FEATURES = N_HASHED + len(RULE_FEATURES)
+
+_WORD = re.compile(r"\w[\w'’-]*\w|\w", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+_MASK = (1 << HASH_BITS) - 1
+
+
+def _normalise(text: str) -> str:
+    return _SPACE.sub(" ", text.replace("’", "'").replace("`", "'")).strip().casefold()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(_normalise(text))
+
+
+def _word_grams(tokens: list[str]) -> list[str]:
+    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
+def _char_grams(tokens: list[str], low: int = 2, high: int = 5) -> list[str]:
+    """Character n-grams inside each word padded with spaces (scikit-learn's `char_wb`)."""
+    out: list[str] = []
+    for token in tokens:
+        padded = f" {token} "
+        size = len(padded)
+        for n in range(low, high + 1):
+            if n > size:
+                break
+            out.extend(padded[i : i + n] for i in range(size - n + 1))
+    return out
+
+
+def _hashed(grams: list[str], view: int, counts: Counter[int]) -> None:
+    base = view << HASH_BITS
+    for gram in grams:
+        counts[base | (zlib.crc32(gram.encode()) & _MASK)] += 1
+
+
+def lede(text: str) -> str:
+    """The start of the text, cut at a word boundary."""
+    if len(text) <= LEDE_CHARS:
+        return text
+    cut = text.rfind(" ", 0, LEDE_CHARS)
+    return text[: cut if cut > 0 else LEDE_CHARS]
+
+
+@dataclass(frozen=True)
+class Features:
+    """One article as the model sees it: sparse hashed counts and dense rule features."""
+
+    indices: np.ndarray
+    counts: np.ndarray
+    rules: np.ndarray
+
+
+class Featurizer:
+    """Turns (title, text) into `Features`; one instance per lexicon, safe to share."""
+
+    def __init__(self, rules: RulesClassifier | None = None) -> None:
+        self.rules = rules or RulesClassifier()
+
+    def hashed(self, title: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        counts: Counter[int] = Counter()
+        title_words = words(title)
+        lede_words = words(lede(text))
+        _hashed(_word_grams(title_words), 0, counts)
+        _hashed(_word_grams(lede_words), 1, counts)
+        _hashed(_char_grams(title_words + lede_words), 2, counts)
+        if not counts:
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        indices = np.fromiter(counts.keys(), np.int64, len(counts))
+        values = np.fromiter(counts.values(), np.float32, len(counts))
+        return indices, values
+
+    def rule_features(self, title: str, text: str) -> np.ndarray:
+        sentences = self.rules.sentences(title, lede(text))
+        hits = self.rules.hits(sentences)
+        talks = [s for s in STATUSES if s != "none"]
+        scores = dict.fromkeys(talks, 0.0)
+        cues = dict.fromkeys(talks, 0.0)
+        reasons = dict.fromkeys(_REASONS, 0.0)
+        for hit in hits:
+            if hit.status in scores:
+                scores[hit.status] += hit.weight
+            if hit.cue_status in cues:
+                cues[hit.cue_status] += 1.0
+            for reason in hit.reasons:
+                if reason in reasons:
+                    reasons[reason] += 1.0
+        top = max(scores.values(), default=0.0)
+        values = [
+            *(scores[s] for s in talks),
+            *(cues[s] for s in talks),
+            *(reasons[r] for r in _REASONS),
+            top,
+        ]
+        return np.array([math.log1p(v) for v in values], np.float32)
+
+    def __call__(self, title: str, text: str) -> Features:
+        indices, counts = self.hashed(title, text)
+        return Features(indices, counts, self.rule_features(title, text))

@@ -1,0 +1,199 @@
+"""The learned reader: relevance and status from linear heads over `features`.
+
+A model file is one `.npz` of plain arrays (no pickle, so loading one runs no code):
+the vocabulary the heads were fitted on (hashed feature ids with their idf), the
+scaling of the rules' dense features, and per head its classes, weights, intercepts
+and the temperature that calibrates its probabilities. The default topic's model ships
+in `models/`; `peacewatch train` writes others.
+
+Evidence for a model's verdict is the sentences that, each read alone by the same
+model, say the chosen status most surely; the best ones (never a repeat of the
+headline) are quoted in the article's order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from crawler.extract.sentences import split_sentences
+from crawler.model import Classification
+from crawler.status.learned.features import Features, Featurizer, lede
+
+MODELS = Path(__file__).parent / "models"
+DEFAULT_MODEL = MODELS / "reader.npz"
+EVIDENCE_MAX = 3
+EVIDENCE_SHARE = 0.5
+"""A sentence is evidence when, read alone, it gives the status at least this share of
+the probability the strongest sentence gives it..."""
+EVIDENCE_FLOOR = 0.2
+"""...and at least this probability."""
+
+
+class ModelError(Exception):
+    """A model file that cannot be read: missing, truncated, or not one of ours."""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Which hashed features the heads know, their idf, and the dense features' scale."""
+
+    ids: np.ndarray
+    idf: np.ndarray
+    rule_mean: np.ndarray
+    rule_scale: np.ndarray
+    rule_weight: float
+
+    @property
+    def size(self) -> int:
+        return len(self.ids) + len(self.rule_mean)
+
+    def vectorize(self, features: Features) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(positions, values) of the known hashed features, L2-normalised sublinear
+        tf-idf, and the scaled dense rule features: one row of the design matrix."""
+        at = np.searchsorted(self.ids, features.indices)
+        at = np.minimum(at, len(self.ids) - 1)
+        known = self.ids[at] == features.indices
+        positions = at[known]
+        values = (1.0 + np.log(features.counts[known])) * self.idf[positions]
+        norm = float(np.sqrt(np.dot(values, values)))
+        if norm > 0:
+            values = values / norm
+        dense = (features.rules - self.rule_mean) / self.rule_scale * self.rule_weight
+        return positions, values.astype(np.float32), dense.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Head:
+    """A linear head: one row of weights per class (one row for a yes/no head)."""
+
+    classes: tuple[str, ...]
+    coef: np.ndarray
+    intercept: np.ndarray
+    temperature: float
+
+    def logits(self, positions: np.ndarray, values: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        hashed = self.coef.shape[1] - len(dense)
+        return self.coef[:, positions] @ values + self.coef[:, hashed:] @ dense + self.intercept
+
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities (softmax, or a sigmoid for a yes/no head)."""
+        z = logits / self.temperature
+        if len(self.classes) == 2 and len(z) == 1:
+            p = 1.0 / (1.0 + math.exp(-float(z[0])))
+            return np.array([1.0 - p, p])
+        z = z - z.max()
+        e = np.exp(z)
+        return e / e.sum()
+
+
+@dataclass(frozen=True)
+class Reading:
+    relevance: float
+    classification: Classification
+
+
+class LearnedReader:
+    """Reads (title, text) into a relevance score and a status with evidence.
+
+    One instance per model file and process; `load_reader` caches them, so a worker
+    loads its model once.
+    """
+
+    def __init__(self, path: Path, featurizer: Featurizer | None = None) -> None:
+        try:
+            self._load(path)
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise ModelError(f"cannot read model file {path}: {reason}") from None
+        self.path = path
+        self.featurizer = featurizer or Featurizer()
+        self._last: tuple[tuple[str, str], Reading] | None = None
+
+    def _load(self, path: Path) -> None:
+        with np.load(path, allow_pickle=False) as data:
+            self.vocabulary = Vocabulary(
+                ids=data["vocab_ids"],
+                idf=data["vocab_idf"],
+                rule_mean=data["rule_mean"],
+                rule_scale=data["rule_scale"],
+                rule_weight=float(data["rule_weight"]),
+            )
+            self.status = _head(data, "status")
+            self.relevant = _head(data, "relevant")
+            self.threshold = float(data["relevant_threshold"])
+            self.meta: dict[str, object] = json.loads(str(data["meta"]))
+
+    def read(self, title: str, text: str) -> Reading:
+        """Both readings; the last one is remembered, as ingest asks twice per article."""
+        if self._last is not None and self._last[0] == (title, text):
+            return self._last[1]
+        row = self.vocabulary.vectorize(self.featurizer(title, text))
+        relevance = float(self.relevant.probabilities(self.relevant.logits(*row))[1])
+        probs = self.status.probabilities(self.status.logits(*row))
+        best = int(np.argmax(probs))
+        status = self.status.classes[best]
+        evidence = [] if status == "none" else self.evidence(title, text, best)
+        reading = Reading(relevance, Classification(status, round(float(probs[best]), 3), evidence))
+        self._last = ((title, text), reading)
+        return reading
+
+    def __call__(self, title: str, text: str) -> Classification:
+        return self.read(title, text).classification
+
+    def is_relevant(self, title: str, text: str) -> bool:
+        return self.read(title, text).relevance >= self.threshold
+
+    def evidence(self, title: str, text: str, status: int) -> list[str]:
+        """The headline and lede sentences that, each read alone, say `status` most surely,
+        in the order the article tells them."""
+        title = " ".join(title.split())
+        candidates = [title] if title else []
+        seen = {_key(title)}
+        for sentence in split_sentences(lede(text)):
+            key = _key(sentence.text)
+            if key and not any(_same(key, s) for s in seen):
+                seen.add(key)
+                candidates.append(" ".join(sentence.text.split()))
+        scored: list[tuple[float, int]] = []
+        for index, sentence in enumerate(candidates):
+            row = self.vocabulary.vectorize(self.featurizer(sentence, ""))
+            score = float(self.status.probabilities(self.status.logits(*row))[status])
+            if score >= EVIDENCE_FLOOR:
+                scored.append((score, index))
+        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        strong = [i for score, i in scored[:EVIDENCE_MAX] if score >= EVIDENCE_SHARE * scored[0][0]]
+        return [candidates[i] for i in sorted(strong)]
+
+
+def _head(data: np.lib.npyio.NpzFile, name: str) -> Head:
+    return Head(
+        classes=tuple(str(c) for c in data[f"{name}_classes"]),
+        coef=data[f"{name}_coef"],
+        intercept=data[f"{name}_intercept"],
+        temperature=float(data[f"{name}_temperature"]),
+    )
+
+
+def _key(text: str) -> str:
+    return " ".join("".join(c for c in text.casefold() if c.isalnum() or c.isspace()).split())
+
+
+def _same(a: str, b: str) -> bool:
+    """Near-identical sentences: one contains the other, or they share most words."""
+    if a in b or b in a:
+        return True
+    wa, wb = set(a.split()), set(b.split())
+    return len(wa & wb) >= 0.8 * min(len(wa), len(wb))
+
+
+@cache
+def load_reader(path: str | None = None) -> LearnedReader:
+    """The reader for a model file (the shipped one by default), loaded once per process."""
+    return LearnedReader(Path(path) if path else DEFAULT_MODEL)

@@ -1,0 +1,268 @@
+"""Fitting the learned reader: `python -m crawler.status.learned.train`.
+
+Needs the `train` extra (scikit-learn). Fits on the corpus's `train` split, and picks
+the relevance threshold and calibrates both heads' temperatures on `dev`. `--all` then
+refits on every item for the model that ships; its figures are the train-only fit's,
+measured on `test`, since a model cannot be measured on what it learned from.
+
+    python -m crawler.status.learned.train --all      # the shipped model, from every item
+    python -m tests.eval.status --split test --reader model   # its figures (train-only fit)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from crawler.status.learned.features import Features, Featurizer
+from crawler.status.learned.model import DEFAULT_MODEL, Head, Vocabulary
+
+MIN_DF = 2
+C_STATUS = 8.0
+C_RELEVANT = 8.0
+RULE_WEIGHT = 0.5
+BALANCE = 1.0
+RELEVANCE_RECALL = 0.97
+"""The threshold is the highest that keeps this share of dev's relevant items."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled text: a corpus item, a correction, or a line of a labelled JSONL."""
+
+    title: str
+    text: str
+    status: str
+    relevant: bool
+
+
+def examples_of(rows: Sequence[object]) -> list[Example]:
+    return [
+        Example(r.title, r.text, r.status, bool(r.relevant))  # type: ignore[attr-defined]
+        for r in rows
+    ]
+
+
+def vocabulary(features: list[Features], rule_weight: float = RULE_WEIGHT) -> Vocabulary:
+    """Hashed ids seen in at least `MIN_DF` texts, with smoothed idf; dense scaling."""
+    n = len(features)
+    ids, df = np.unique(np.concatenate([f.indices for f in features]), return_counts=True)
+    keep = df >= MIN_DF
+    ids, df = ids[keep], df[keep]
+    idf = (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)
+    rules = np.stack([f.rules for f in features])
+    scale = rules.std(axis=0)
+    scale[scale == 0] = 1.0
+    return Vocabulary(ids, idf, rules.mean(axis=0), scale.astype(np.float32), rule_weight)
+
+
+def design(vocab: Vocabulary, features: list[Features]):  # type: ignore[no-untyped-def]
+    """The sparse design matrix of `features` under `vocab`, as the reader sees them."""
+    from scipy import sparse
+
+    rows, cols, vals = [], [], []
+    hashed = len(vocab.ids)
+    for i, f in enumerate(features):
+        positions, values, dense = vocab.vectorize(f)
+        rows.append(np.full(len(positions) + len(dense), i))
+        cols.append(np.concatenate([positions, hashed + np.arange(len(dense))]))
+        vals.append(np.concatenate([values, dense]))
+    return sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(features), vocab.size),
+    )
+
+
+def fit_head(x, labels: list[str], c: float) -> Head:  # type: ignore[no-untyped-def]
+    """Logistic regression with classes weighted by `BALANCE` of their rarity: fully
+    balanced, rare statuses win too often over `none` on war news."""
+    from sklearn.linear_model import LogisticRegression
+
+    counts = Counter(labels)
+    weights = {k: (len(labels) / (len(counts) * n)) ** BALANCE for k, n in counts.items()}
+    model = LogisticRegression(C=c, class_weight=weights, max_iter=3000)
+    model.fit(x, labels)
+    classes = tuple(str(c) for c in model.classes_)
+    return Head(classes, model.coef_.astype(np.float32), model.intercept_.astype(np.float32), 1.0)
+
+
+def calibrate(head: Head, x, labels: list[str]) -> Head:  # type: ignore[no-untyped-def]
+    """The temperature that minimises the log-loss on held-out `labels`."""
+    logits = np.asarray(x @ head.coef.T) + head.intercept
+    index = {c: i for i, c in enumerate(head.classes)}
+    if logits.shape[1] == 1:
+        logits = np.hstack([np.zeros_like(logits), logits])
+        index = {c: i for i, c in enumerate(head.classes)}
+    gold = np.array([index[label] for label in labels])
+
+    def loss(t: float) -> float:
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-logp[np.arange(len(gold)), gold].mean())
+
+    best = min((loss(t), t) for t in np.exp(np.linspace(math.log(0.2), math.log(5.0), 61)))[1]
+    return Head(head.classes, head.coef, head.intercept, float(best))
+
+
+def threshold(head: Head, x, relevant: list[bool]) -> float:  # type: ignore[no-untyped-def]
+    """The highest relevance threshold that keeps `RELEVANCE_RECALL` of relevant items."""
+    z = np.asarray(x @ head.coef.T).ravel() + head.intercept[0]
+    p = 1.0 / (1.0 + np.exp(-z / head.temperature))
+    scores = np.sort(p[np.array(relevant)])
+    if len(scores) == 0:
+        return 0.5
+    return float(min(0.5, scores[int((1.0 - RELEVANCE_RECALL) * len(scores))]))
+
+
+@dataclass
+class Fitted:
+    vocabulary: Vocabulary
+    status: Head
+    relevant: Head
+    threshold: float
+
+
+def fit(
+    featurizer: Featurizer,
+    train: list[Example],
+    dev: list[Example],
+    rule_weight: float = RULE_WEIGHT,
+) -> Fitted:
+    """Fit both heads on `train`, calibrate them and pick the threshold on `dev`."""
+    train_features = [featurizer(e.title, e.text) for e in train]
+    vocab = vocabulary(train_features, rule_weight)
+    x = design(vocab, train_features)
+    status = fit_head(x, [e.status for e in train], C_STATUS)
+    relevant = fit_head(x, [str(e.relevant) for e in train], C_RELEVANT)
+    relevant = Head(("False", "True"), relevant.coef, relevant.intercept, 1.0)
+    if dev:
+        xd = design(vocab, [featurizer(e.title, e.text) for e in dev])
+        status = calibrate(status, xd, [e.status for e in dev])
+        relevant = calibrate(relevant, xd, [str(e.relevant) for e in dev])
+        cut = threshold(relevant, xd, [e.relevant for e in dev])
+    else:
+        cut = 0.5
+    return Fitted(vocab, status, relevant, cut)
+
+
+def save(fitted: Fitted, path: Path, meta: dict[str, object]) -> None:
+    """Write a model file atomically: the old one stays until the new one is whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    arrays: dict[str, np.ndarray] = {
+        "vocab_ids": fitted.vocabulary.ids,
+        "vocab_idf": fitted.vocabulary.idf,
+        "rule_mean": fitted.vocabulary.rule_mean.astype(np.float32),
+        "rule_scale": fitted.vocabulary.rule_scale,
+        "rule_weight": np.array(fitted.vocabulary.rule_weight),
+        "relevant_threshold": np.array(fitted.threshold),
+        "meta": np.array(json.dumps(meta)),
+    }
+    for name, head in (("status", fitted.status), ("relevant", fitted.relevant)):
+        arrays[f"{name}_classes"] = np.array(head.classes)
+        arrays[f"{name}_coef"] = head.coef.astype(np.float16).astype(np.float32)
+        arrays[f"{name}_intercept"] = head.intercept
+        arrays[f"{name}_temperature"] = np.array(head.temperature)
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+
+
+def fit_and_save(
+    path: Path,
+    rule_weight: float = RULE_WEIGHT,
+    extra: Sequence[Example] = (),
+    everything: bool = False,
+) -> Fitted:
+    """Fit on `train` plus `extra`, calibrate on `dev`, and write the model to `path`.
+
+    With `everything`, the heads are then refitted on every corpus item plus `extra`
+    (what ships: more real coverage reads better), keeping the temperatures and the
+    relevance threshold that held-out `dev` chose for the train-only fit.
+    """
+    from crawler.status import corpus
+
+    featurizer = Featurizer()
+    train = examples_of(corpus.split("train")) + list(extra)
+    dev = examples_of(corpus.split("dev"))
+    fitted = fit(featurizer, train, dev, rule_weight)
+    meta: dict[str, object] = {
+        "trained": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "fitted_on": "train",
+        "extra": len(extra),
+        "corpus_items": len(corpus.items()),
+        "rule_weight": rule_weight,
+    }
+    if everything:
+        full = fit(featurizer, examples_of(corpus.items()) + list(extra), [], rule_weight)
+        fitted = Fitted(
+            full.vocabulary,
+            _with_temperature(full.status, fitted.status.temperature),
+            _with_temperature(full.relevant, fitted.relevant.temperature),
+            fitted.threshold,
+        )
+        meta["fitted_on"] = "train+dev+test"
+    save(fitted, path, meta)
+    return fitted
+
+
+def heldout(path: Path) -> dict[str, float]:
+    """The model at `path` on the corpus's test split, behind the default topic's gate:
+    status macro-F1 (over the statuses present) and relevance precision and recall."""
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    from crawler.settings import TopicSettings
+    from crawler.status import corpus
+    from crawler.status.learned.model import LearnedReader
+    from crawler.status.relevance import RelevanceGate
+
+    reader = LearnedReader(path)
+    gate = RelevanceGate(TopicSettings(), reader)
+    items = corpus.split("test")
+    relevant = [gate.is_relevant(i.title, i.text) for i in items]
+    predicted = [
+        reader(i.title, i.text).status if r else "none"
+        for i, r in zip(items, relevant, strict=True)
+    ]
+    gold = [i.status for i in items]
+    present = sorted(set(gold))
+    truth = [i.relevant for i in items]
+    return {
+        "items": len(items),
+        "macro_f1": round(float(f1_score(gold, predicted, labels=present, average="macro")), 4),
+        "relevance_precision": round(float(precision_score(truth, relevant)), 4),
+        "relevance_recall": round(float(recall_score(truth, relevant)), 4),
+    }
+
+
+def _with_temperature(head: Head, temperature: float) -> Head:
+    return Head(head.classes, head.coef, head.intercept, temperature)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m crawler.status.learned.train", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--all", action="store_true", help="refit on every item, for shipping")
+    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL, help="the model file to write")
+    parser.add_argument("--rule-weight", type=float, default=RULE_WEIGHT)
+    args = parser.parse_args(argv)
+    fitted = fit_and_save(args.out, args.rule_weight, everything=args.all)
+    size = args.out.stat().st_size / 1e6
+    print(
+        f"wrote {args.out} ({size:.1f} MB, {len(fitted.vocabulary.ids)} features, "
+        f"relevance threshold {fitted.threshold:.3f})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

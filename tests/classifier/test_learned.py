@@ -1,0 +1,136 @@
+"""The learned readings as a user meets them: the shipped model through `classify`, the
+relevance gate through a topic's settings, and `peacewatch train`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from crawler.settings import TopicSettings
+from crawler.status import corpus
+from crawler.status.learned.model import DEFAULT_MODEL, LearnedReader, load_reader
+from crawler.status.relevance import RelevanceGate
+from scheduler.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def no_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PEACEWATCH_CONFIG", raising=False)
+
+
+def test_the_shipped_model_is_plain_arrays_inside_the_package() -> None:
+    # allow_pickle=False: loading a model file runs no code.
+    with np.load(DEFAULT_MODEL, allow_pickle=False) as data:
+        assert {"status_coef", "relevant_coef", "vocab_ids"} <= set(data.files)
+    assert DEFAULT_MODEL.stat().st_size < 100e6
+
+
+def test_a_truce_now_in_force_is_a_ceasefire_with_its_sentence_as_evidence() -> None:
+    # Real coverage (Reuters, 2025-03-25) of the kind the rules read as `none`.
+    title = "Russia and Ukraine agree to pause strikes at sea and on energy, U.S. says"
+    text = (
+        "The United States said on Tuesday that Russia and Ukraine had agreed to ensure "
+        "safe navigation in the Black Sea and to halt strikes on each other's energy "
+        "facilities. A full ceasefire is now in force along the coast, officials said."
+    )
+    result = runner.invoke(app, ["classify", "--json", "-"], input=f"{title}\n{text}\n")
+    assert result.exit_code == 0, result.output
+    verdict = json.loads(result.stdout)
+    assert verdict["status"] in {"ceasefire", "agreement"}
+    assert 0.0 < verdict["confidence"] <= 1.0
+    assert verdict["evidence"], "a talks verdict names the sentences that decided it"
+    assert all(sentence in f"{title} {text}" for sentence in verdict["evidence"])
+    assert len(set(verdict["evidence"])) == len(verdict["evidence"])
+
+
+def test_a_headline_naming_one_side_reaches_the_model_and_is_relevant() -> None:
+    # The old gate needed a Ukraine term, a Russia term and a talks term.
+    gate = RelevanceGate(TopicSettings(), load_reader())
+    assert gate.is_relevant("Trump and Putin to meet in Alaska on Friday", "")
+    assert not gate.is_relevant("Premier League: Arsenal beat Chelsea 2-0", "")
+    old = RelevanceGate(TopicSettings(relevance="query"))
+    assert not old.is_relevant("Trump and Putin to meet in Alaska on Friday", "")
+
+
+def test_must_and_never_terms_override_the_model() -> None:
+    topic = TopicSettings(must=["black sea grain"], never=["eurovision"])
+    gate = RelevanceGate(topic, load_reader())
+    assert gate.score("Black Sea grain shipments resume", "") == 1.0
+    assert gate.score("Ukraine wins Eurovision as Russia watches the war", "") == 0.0
+
+
+def test_every_corpus_test_item_is_read_with_a_known_status_and_calibrated_range() -> None:
+    reader = load_reader()
+    items = corpus.split("test")[:40]
+    for item in items:
+        reading = reader.read(item.title, item.text)
+        assert reading.classification.status in reader.status.classes
+        assert 0.0 <= reading.relevance <= 1.0
+
+
+def test_a_missing_model_file_is_named_in_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "peacewatch.toml"
+    config.write_text('[[topics]]\nname = "t"\n[topics.classifier]\nmodel_path = "nope.npz"\n')
+    result = runner.invoke(app, ["classify", "--config", str(config), "-"], input="x\ny\n")
+    assert result.exit_code == 2
+    assert "model_path" in result.output and "nope.npz" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_broken_model_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    config = tmp_path / "peacewatch.toml"
+    config.write_text(f'[[topics]]\nname = "t"\n[topics.classifier]\nmodel_path = "{broken}"\n')
+    result = runner.invoke(app, ["classify", "--config", str(config), "-"], input="x\ny\n")
+    assert result.exit_code == 2
+    assert "cannot read model file" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_train_refits_with_labelled_items_and_keeps_the_previous_model(tmp_path: Path) -> None:
+    labelled = tmp_path / "mine.jsonl"
+    rows = [
+        {
+            "title": "Negotiators in Doha sign a prisoner swap deal",
+            "text": "",
+            "status": "agreement",
+            "relevant": True,
+        },
+        {
+            "title": "Kyiv metro reopens after repairs",
+            "text": "",
+            "status": "none",
+            "relevant": True,
+        },
+    ]
+    labelled.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "models" / "mine.npz"
+    out.parent.mkdir()
+    out.write_bytes(DEFAULT_MODEL.read_bytes())
+    result = runner.invoke(
+        app, ["train", "--with", str(labelled), "--out", str(out), "--yes", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["labelled"] == 2 and report["accepted"]
+    assert 0.0 < report["before"]["macro_f1"] <= 1.0
+    assert 0.0 < report["after"]["macro_f1"] <= 1.0
+    assert (tmp_path / "models" / "mine.prev.npz").exists()
+    assert LearnedReader(out).meta["extra"] == 2
+
+
+def test_train_names_the_bad_line_of_a_labelled_file(tmp_path: Path) -> None:
+    labelled = tmp_path / "bad.jsonl"
+    labelled.write_text('{"title": "a", "status": "none"}\n{"title": "b", "status": "won"}\n')
+    result = runner.invoke(app, ["train", "--with", str(labelled)])
+    assert result.exit_code == 2
+    assert "bad.jsonl:2" in result.output and "unknown status 'won'" in result.output
