@@ -7,11 +7,11 @@ precision and recall of relevance (is the item about the war or its peace proces
 
 What is measured is the pipeline as it stores an article: the topic's relevance gate
 first (an item it drops is stored as nothing, so its status counts as `none`), then
-the status reader. `--reader` names another reader to measure instead: `rules` (the
-lexicon, gated by the term query), `ngrams` (the learned reader without the rules'
-features), `model` (the learned reader as shipped: hashed n-grams plus the rules'
-features). The learned readers are fitted on `train` and calibrated on `dev` when the
-run starts (the shipped model file has seen every split, so it is never what is
+the status reader. `--reader` names the reader: `model` (the default: the learned
+reader, hashed n-grams plus the rules' features), `ngrams` (the same without the
+rules' features), `rules` (the lexicon, gated by the term query), `llm` (a
+chat-completions endpoint named by the environment). The learned readers are fitted
+on `train` and calibrated on `dev` when the run starts (the shipped model file has seen every split, so it is never what is
 measured), unless `--model PATH` names a file to measure. `--reliability` adds the
 calibration table: predicted confidence against how often the reading was right.
 
@@ -91,7 +91,32 @@ def learned_reader(model: Path | None = None, rule_weight: float | None = None) 
     return read
 
 
+def llm_reader(_model: Path | None = None) -> Reader:
+    """A chat-completions endpoint behind the learned relevance gate, as `backend =
+    "llm"` runs: `PEACEWATCH_LLM_BASE_URL` and `PEACEWATCH_LLM_MODEL` name it (and
+    `PEACEWATCH_LLM_API_KEY` its key); every failure falls back to the model."""
+    import os
+
+    from crawler.status.backend import make_classifier, make_gate
+
+    url, model = os.environ.get("PEACEWATCH_LLM_BASE_URL"), os.environ.get("PEACEWATCH_LLM_MODEL")
+    if not url or not model:
+        raise SystemExit("--reader llm needs PEACEWATCH_LLM_BASE_URL and PEACEWATCH_LLM_MODEL")
+    topic = TopicSettings.model_validate(
+        {"classifier": {"backend": "llm", "base_url": url, "model": model}}
+    )
+    classifier, gate = make_classifier(topic), make_gate(topic)
+
+    def read(title: str, text: str, lang: str) -> Reading:
+        if not gate.is_relevant(title, text):
+            return False, Classification("none", 1.0, [])
+        return True, classifier(title, text)
+
+    return read
+
+
 READERS: dict[str, Callable[[Path | None], Reader]] = {
+    "llm": llm_reader,
     "rules": lambda _model: rules_reader(),
     "rules-ungated": lambda _model: rules_alone,
     "ngrams": lambda model: learned_reader(model, rule_weight=0.0),
@@ -272,7 +297,7 @@ def evaluate(items: Sequence[corpus.Item], reader: Reader, name: str) -> Report:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.eval.status", description=__doc__)
     parser.add_argument("--split", choices=SPLITS, default="test")
-    parser.add_argument("--reader", choices=sorted(READERS), default="rules")
+    parser.add_argument("--reader", choices=sorted(READERS), default="model")
     parser.add_argument("--lang", choices=corpus.LANGUAGES, help="only items in this language")
     parser.add_argument("--by", choices=BREAKDOWNS, action="append", help="default: all three")
     parser.add_argument("--errors", action="store_true", help="list the misread items")
