@@ -11,8 +11,9 @@ the status reader. `--reader` names the reader: `model` (the default: the learne
 reader, hashed n-grams plus the rules' features), `ngrams` (the same without the
 rules' features), `rules` (the lexicon, gated by the term query), `llm` (a
 chat-completions endpoint named by the environment). The learned readers are fitted
-on `train` and calibrated on `dev` when the run starts (the shipped model file has seen every split, so it is never what is
-measured), unless `--model PATH` names a file to measure. `--reliability` adds the
+on `train` and calibrated on `dev` when the run starts (the shipped model file has
+seen every split, so it is never what is measured), unless `--model PATH` names a
+file to measure. `--reliability` adds the
 calibration table: predicted confidence against how often the reading was right.
 
 The written set (`tests/data/status_labelled.jsonl`, texts written for this project)
