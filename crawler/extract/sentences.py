@@ -64,11 +64,29 @@ _ABBREVIATIONS = frozenset(
         "dept",
         "fig",
         "univ",
+        # Russian and Ukrainian: "г." (year, city), "т.е.", "и др.", "ст.", "тис.", "млн."
+        "г",
+        "гг",
+        "т.е",
+        "т.д",
+        "т.п",
+        "др",
+        "ст",
+        "тыс",
+        "тис",
+        "млн",
+        "млрд",
+        "руб",
+        "грн",
+        "им",
+        "ул",
+        "пр",
     ]
 )
-# A candidate boundary: end punctuation, optional closing quotes/brackets, whitespace,
-# then something that can start a sentence.
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
+# A candidate boundary: end punctuation, optional closing quotes/brackets (« » too),
+# whitespace, then something that can start a sentence: a capital, Latin or Cyrillic
+# (Russian and Ukrainian), or a digit, maybe after an opening quote or a dialogue dash.
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’»)\]]*\s+(?=["'“‘«„(\[—–-]?\s?[A-Z0-9А-ЯЁЄІЇҐ])""")
 _LAST_WORD = re.compile(r"([\w.]+)[.!?…]*[\"'”’)\]]*$")
 _WORD_REACH = 64
 """How far back from a full stop `_LAST_WORD` looks: searching the whole sentence so far
