@@ -27,6 +27,7 @@ from crawler.fetch.urls import canonical_or_none, redact_url
 from crawler.model import AnalysisSpec, Candidate, Classification, Fingerprint
 from crawler.settings import DedupSettings, TopicSettings
 from crawler.status.backend import make_classifiers, make_gate
+from crawler.status.language import detect
 from crawler.status.relevance import RelevanceGate
 from crawler.status.rules import classify
 from crawler.store import articles, stories
@@ -255,6 +256,7 @@ class Ingestor:
         for candidate in candidates:
             candidate.title = one_line(candidate.title)
             candidate.summary = html_to_text(candidate.summary)
+            candidate.language = detect(candidate.title, candidate.body, candidate.language)
             cut = bound(candidate)
             if cut:
                 report.truncated[candidate.url] = cut

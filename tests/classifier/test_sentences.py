@@ -48,3 +48,15 @@ def test_english_still_splits_and_keeps_offsets() -> None:
         "U.S. officials agreed.",
     ]
     assert all(text[s.start : s.end] == s.text for s in sentences)
+
+
+def test_language_is_the_feeds_word_else_the_alphabet() -> None:
+    from crawler.status.language import detect
+
+    assert detect("Переговори у Стамбулі завершилися", "") == "uk"
+    assert detect("Переговоры в Стамбуле завершились", "") == "ru"
+    assert detect("Talks in Istanbul end", "") == "en"
+    assert detect("Talks in Istanbul end", "", "ru-RU") == "ru"
+    assert detect("Gespräche in Istanbul beendet", "", "de-DE") == "de"
+    assert detect("Переговори", "", "UA") == "uk"
+    assert detect("Переговоры", "", "not a code!") == "ru"
