@@ -73,11 +73,11 @@ def _read_all(args: tuple[str, list[tuple[str, str]]]) -> float:
 
 def _fresh(name: str, n: int) -> tuple[float, float]:
     code = (
-        "import sys, time, resource; sys.path.insert(0, %r);"
+        f"import sys, time, resource; sys.path.insert(0, {str(ROOT)!r});"
         "from tests.bench.bench_reading import _items, _read_all;"
-        "_read_all((%r, _items(%d)));"
+        f"_read_all(({name!r}, _items({n})));"
         "u = resource.getrusage(resource.RUSAGE_SELF); print(u.ru_utime + u.ru_stime)"
-    ) % (str(ROOT), name, n)
+    )
     started = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
