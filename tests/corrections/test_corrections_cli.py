@@ -206,3 +206,37 @@ def test_the_crawler_alone_still_migrates_its_own_chain(tmp_path: Path) -> None:
     engine = crawler_database(f"sqlite:///{tmp_path / 'crawler.db'}")
     assert {"articles", "corrections"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_retention_keeps_the_stories_of_corrected_articles(setup) -> None:
+    from crawler.store.tables import Article, Story
+    from scheduler.daemon.retention import purge
+
+    cli, db_url = setup
+    long_ago = datetime(2025, 3, 14, 14, 0, tzinfo=UTC)
+    engine = open_database(db_url)
+    with session_scope(engine) as session:  # two stories, as a crawl a year ago left them
+        for n, outlet in enumerate(("apnews.com", "dw.com")):
+            story = Story(topic="russia-ukraine-talks", first_seen=long_ago, last_seen=long_ago)
+            session.add(story)
+            session.flush()
+            session.add(
+                Article(
+                    url=f"https://{outlet}/{n}",
+                    original_url=f"https://{outlet}/{n}",
+                    outlet=outlet,
+                    topic="russia-ukraine-talks",
+                    title=f"Talks in Istanbul, day {n}",
+                    published=long_ago,
+                    content_hash=f"h{n}",
+                    story_id=story.id,
+                    status="ongoing",
+                )
+            )
+    ids = {outlet: a["id"] for outlet, a in _articles(cli).items()}
+    assert cli("label", str(ids["apnews.com"]), "ceasefire").exit_code == 0
+    try:
+        assert purge(engine, datetime.now(UTC)) == 1  # before: a foreign-key error
+    finally:
+        engine.dispose()
+    assert list(_articles(cli)) == ["apnews.com"]
