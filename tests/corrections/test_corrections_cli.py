@@ -67,6 +67,8 @@ def test_a_correction_is_what_the_next_shift_detection_reads(setup) -> None:
     assert shown["status"] == "ceasefire" and shown["confidence"] == 1.0
     assert shown["corrected"] is True
     assert shown["evidence"][0].startswith("Corrected by a person (cli, ")
+    table = cli("articles").stdout
+    assert table.count("ceasefire (corrected)") == 2
     raised = [s for s in _detect(cli.config, now) if s[3] is None]
     assert ("decisive_status", "none", "ceasefire", None) in raised
 
