@@ -70,7 +70,8 @@ class DaemonSettings(Strict):
     )
     retention: Duration | None = Field(
         default=None,
-        description="Delete stories nobody has added to for this long. Unset: keep everything.",
+        description="Delete stories nobody has added to for this long (a story with a "
+        "corrected article stays). Unset: keep everything.",
         examples=["180d"],
     )
     lease: Duration = Field(

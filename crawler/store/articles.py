@@ -20,6 +20,7 @@ from sqlmodel import Session
 from crawler.clock import as_utc
 from crawler.fetch.urls import canonical_or_none, outlet_of
 from crawler.model import Candidate, Classification, Fingerprint
+from crawler.store.corrections import corrections_of
 from crawler.store.db import session_scope
 from crawler.store.tables import Article
 
@@ -174,8 +175,9 @@ def reread(
 ) -> tuple[int, int, int]:
     """Read every stored article again and store what changed, a batch per transaction.
 
-    Returns (articles, changed status, updated reading); `progress(done, total)` after
-    each batch.
+    An article a person corrected keeps the correction: a reader, however new, does
+    not overrule a person (`crawler.store.corrections`). Returns (articles, changed
+    status, updated reading); `progress(done, total)` after each batch.
     """
     with session_scope(engine) as session:
         total = session.exec(select(func.count(Article.id))).scalar_one()  # type: ignore[call-overload]
@@ -192,7 +194,10 @@ def reread(
             )
             if not rows:
                 break
+            corrected = corrections_of(session, [a.id for a in rows])
             for article in rows:
+                if article.id in corrected:
+                    continue
                 verdict = read(article)
                 changed += verdict.status != article.status
                 if (verdict.status, verdict.confidence, verdict.evidence) != (

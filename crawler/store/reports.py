@@ -13,10 +13,15 @@ from sqlmodel import Session
 
 from crawler.clock import iso
 from crawler.fetch.urls import redact_text, redact_url
-from crawler.store.tables import Article, Source, Story
+from crawler.store.corrections import correction_dict, corrections_of
+from crawler.store.tables import Article, Correction, Source, Story
 
 
-def article_dict(article: Article, *, with_text: bool = False) -> dict[str, Any]:
+def article_dict(
+    article: Article, *, with_text: bool = False, correction: Correction | None = None
+) -> dict[str, Any]:
+    """An article as listings show it; `corrected` says whether a person set its reading
+    (then `correction` says who, where, when, and what the reading was before)."""
     data: dict[str, Any] = {
         "id": article.id,
         "url": article.url,
@@ -35,6 +40,8 @@ def article_dict(article: Article, *, with_text: bool = False) -> dict[str, Any]
         "evidence": list(article.evidence),
         "text_source": article.text_source,
         "extract_error": article.extract_error,
+        "corrected": correction is not None,
+        "correction": correction_dict(correction) if correction is not None else None,
     }
     if with_text:
         data["text"] = article.text or article.summary
@@ -68,7 +75,9 @@ def list_articles(
         query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [article_dict(a, with_text=with_text) for a in session.exec(query).scalars()]  # type: ignore[call-overload]
+    found = list(session.exec(query).scalars())  # type: ignore[call-overload]
+    corrected = corrections_of(session, [a.id for a in found])
+    return [article_dict(a, with_text=with_text, correction=corrected.get(a.id)) for a in found]
 
 
 def list_stories(

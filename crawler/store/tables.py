@@ -103,3 +103,27 @@ class Article(SQLModel, table=True):
     status: str = Field(default="none", max_length=20, index=True)
     confidence: float = 0.0
     evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Correction(SQLModel, table=True):
+    """A person's reading of one article, which wins over the classifier's.
+
+    One row per article: a second correction replaces the first, since only the latest
+    word of a person should steer shift detection and training. The reading it replaced
+    is kept beside it, so a correction can be audited and a model measured against it.
+    """
+
+    __tablename__ = "corrections"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="articles.id", unique=True, index=True)
+    status: str = Field(max_length=20)
+    relevant: bool = True
+    corrected_at: datetime = _dt(default_factory=utcnow)
+    origin: str = Field(default="cli", max_length=20)
+    """Where it was made: `cli` or `dashboard`."""
+    author: str | None = Field(default=None, max_length=200)
+    """Who made it, as far as that place knows: the login on the CLI, the client address
+    on the dashboard."""
+    previous_status: str | None = Field(default=None, max_length=20)
+    previous_relevance: float | None = None

@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from crawler.clock import as_utc, utcnow
 from crawler.settings import TopicSettings
+from crawler.store.corrections import not_relevant_ids
 from crawler.store.db import session_scope
 from crawler.store.tables import Article
 from notifier.reports import article_brief, shift_dict
@@ -38,6 +39,8 @@ from notifier.tables import Alert, Shift, Silence, TopicState
 def load_observations(
     session: Session, topic: str, since: datetime, until: datetime
 ) -> list[Observation]:
+    """The topic's articles as coverage; an article a person called not about the
+    topic is none (a corrected status needs nothing here: it is the stored status)."""
     rows = session.exec(  # type: ignore[call-overload]
         select(
             Article.id,
@@ -52,6 +55,7 @@ def load_observations(
             Article.story_id.is_not(None),  # type: ignore[union-attr]
             Article.published > since,
             Article.published <= until,
+            Article.id.not_in(not_relevant_ids()),  # type: ignore[union-attr]
         )
         .order_by(Article.id)
     ).all()

@@ -1,4 +1,5 @@
-"""The HTML pages: overview, articles, operations; the Atom feed; the re-queue action."""
+"""The HTML pages: overview, articles, operations; the Atom feed; the two actions a
+person takes there: correcting an article's reading and re-queuing a dead alert."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from urllib.parse import parse_qs, urlencode
 
 import jinja2
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -16,6 +18,7 @@ from sqlmodel import Session
 
 from crawler.clock import utcnow
 from crawler.model import STATUSES
+from crawler.store.corrections import CorrectionError, correct
 from crawler.store.db import session_scope
 from crawler.store.reports import list_articles, list_sources
 from notifier.alerts.outbox import RequeueError, requeue_alert
@@ -125,6 +128,8 @@ def articles(
     start: Annotated[str | None, Query(alias="from")] = None,
     end: Annotated[str | None, Query(alias="to")] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    labelled: int | None = None,
+    error: str | None = None,
 ) -> HTMLResponse:
     first, last = _parse_day(start), _parse_day(end)
     rows = list_articles(
@@ -152,7 +157,8 @@ def articles(
     def page_url(number: int) -> str:
         return "/articles?" + urlencode({**kept, "page": number})
 
-    return _render(
+    token, fresh = csrf_token(request)
+    response = _render(
         request,
         "articles.html",
         rows=rows,
@@ -163,7 +169,65 @@ def articles(
         newer=page_url(page - 1) if page > 1 else None,
         older=page_url(page + 1) if more else None,
         bad_dates=bool((start and not first) or (end and not last)),
+        here=urlencode({**kept, "page": page}),
+        csrf_field=CSRF_FIELD,
+        csrf=token,
+        labelled=labelled,
+        error=error if error in _LABEL_MESSAGES else None,
+        messages=_LABEL_MESSAGES,
     )
+    if fresh:
+        set_csrf_cookie(response, request, token)
+    return response
+
+
+_LABEL_MESSAGES = {
+    "csrf": "The form had expired; reload the page and try again.",
+    "status": "That status is not one of the taxonomy's; nothing was changed.",
+    "article": "That article is not stored (any more); nothing was changed.",
+}
+_BACK_KEYS = ("status", "outlet", "from", "to", "page")
+
+
+def _articles_url(back: str | None, **extra: Any) -> str:
+    """The articles page the form came from, rebuilt from known filters only: the
+    redirect can never lead off this page, whatever `back` says."""
+    given = parse_qs(back or "")
+    kept = {k: given[k][0] for k in _BACK_KEYS if given.get(k) and given[k][0]}
+    return "/articles?" + urlencode({**kept, **extra})
+
+
+ArticleId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+
+
+@router.post("/articles/{article_id}/label", include_in_schema=False)
+async def label(request: Request, article_id: ArticleId) -> Response:
+    """Store a person's correction of one article's reading (`peacewatch label`)."""
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+
+    def field(name: str) -> str | None:
+        return (form.get(name) or [None])[0]
+
+    back = field("back")
+    if not csrf_ok(request, field(CSRF_FIELD)):
+        return RedirectResponse(_articles_url(back, error="csrf"), status_code=303)
+    status = field("status") or ""
+    if status not in STATUSES:
+        return RedirectResponse(_articles_url(back, error="status"), status_code=303)
+    try:
+        with session_scope(request.app.state.engine) as session:
+            correct(
+                session,
+                article_id,
+                status,
+                relevant=field("not_relevant") is None,
+                origin="dashboard",
+                author=request.client.host if request.client else None,
+            )
+    except CorrectionError:
+        return RedirectResponse(_articles_url(back, error="article"), status_code=303)
+    target = _articles_url(back, labelled=article_id)
+    return RedirectResponse(f"{target}#article-{article_id}", status_code=303)
 
 
 @router.get("/operations", response_class=HTMLResponse, include_in_schema=False)
@@ -199,7 +263,7 @@ _REQUEUE_MESSAGES = {
 
 @router.post("/operations/alerts/{alert_id}/requeue", include_in_schema=False)
 async def requeue(request: Request, alert_id: int) -> Response:
-    """Re-queue a dead alert; the only write the dashboard allows."""
+    """Re-queue a dead alert (with `label`, the only writes the dashboard allows)."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     if not csrf_ok(request, (form.get(CSRF_FIELD) or [None])[0]):
         return RedirectResponse("/operations?error=csrf", status_code=303)

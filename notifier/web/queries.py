@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import distinct, func, select
 from sqlmodel import Session
 
+from crawler.store.corrections import not_relevant_ids
 from crawler.store.tables import Article, Story
 from notifier.web.chart import ShiftMark
 
@@ -42,7 +43,8 @@ def daily_status_counts(
 ) -> list[tuple[date, dict[str, int]]]:
     """Stories per day per reported status: each story counted once per day and status.
 
-    An article with no story (not yet clustered) counts as its own story.
+    An article with no story (not yet clustered) counts as its own story; one a person
+    called not about the topic does not count, as shift detection does not count it.
     """
     last = now.date()
     first = last - timedelta(days=days - 1)
@@ -52,6 +54,7 @@ def daily_status_counts(
             Article.topic == topic,
             Article.published >= start,
             Article.duplicate_of.is_(None),  # type: ignore[union-attr]
+            Article.id.not_in(not_relevant_ids()),  # type: ignore[union-attr]
         )
     ).all()
     seen: dict[date, dict[str, set[tuple[str, int]]]] = defaultdict(lambda: defaultdict(set))

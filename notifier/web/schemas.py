@@ -17,6 +17,16 @@ class _Out(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
+class CorrectionOut(_Out):
+    article: int
+    status: str = Field(description="The status a person gave")
+    relevant: bool = Field(description="False: a person said it is not about its topic")
+    corrected_at: IsoTime | None
+    origin: str = Field(description="Where it was made: cli or dashboard")
+    author: str | None = Field(description="The login (cli) or client address (dashboard)")
+    previous_status: str | None = Field(description="The classifier's status it replaced")
+
+
 class ArticleOut(_Out):
     id: int
     url: str = Field(description="Canonical URL")
@@ -35,6 +45,8 @@ class ArticleOut(_Out):
     evidence: list[str]
     text_source: str
     extract_error: str | None
+    corrected: bool = Field(description="Whether a person set this reading")
+    correction: CorrectionOut | None = None
 
 
 class StoryOut(_Out):

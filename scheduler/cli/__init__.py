@@ -10,6 +10,7 @@ from scheduler.cli import (  # noqa: F401  (register commands)
     crawl,
     extract,
     init,
+    label,
     query,
     run,
     serve,

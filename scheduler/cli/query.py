@@ -52,7 +52,7 @@ def articles(
             [
                 short_time(r["published"]),
                 r["outlet"],
-                r["status"],
+                f"{r['status']} (corrected)" if r.get("corrected") else r["status"],
                 f"{r['confidence']:.2f}",
                 r["story"],
                 r["title"],

@@ -1,7 +1,9 @@
 """Retention: forget stories nobody has added to for longer than `[daemon] retention`.
 
 Off by default (articles are kept). A story goes as a whole, with all its articles, so
-no surviving article points at a deleted one and no story loses half its outlets.
+no surviving article points at a deleted one and no story loses half its outlets. A
+story with an article a person corrected stays: the correction is a training row for
+`peacewatch train`, and it needs the article's text.
 """
 
 from __future__ import annotations
@@ -12,19 +14,27 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 
 from crawler.store.db import session_scope
-from crawler.store.tables import Article, Story
+from crawler.store.tables import Article, Correction, Story
 
 BATCH = 500
 
 
 def purge(engine: Engine, older_than: datetime) -> int:
-    """Delete stories last seen before `older_than` and their articles; articles deleted."""
+    """Delete stories last seen before `older_than` and their articles, but those with a
+    corrected article; the number of articles deleted."""
     deleted = 0
+    corrected = (
+        select(Article.story_id)
+        .join(Correction, Correction.article_id == Article.id)  # type: ignore[arg-type]
+        .where(Article.story_id.is_not(None))  # type: ignore[union-attr]
+    )
     while True:
         with session_scope(engine) as session:
             stories = list(
                 session.exec(  # type: ignore[call-overload]
-                    select(Story.id).where(Story.last_seen < older_than).limit(BATCH)
+                    select(Story.id)
+                    .where(Story.last_seen < older_than, Story.id.not_in(corrected))  # type: ignore[union-attr]
+                    .limit(BATCH)
                 ).scalars()
             )
             if not stories:
