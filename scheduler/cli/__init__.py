@@ -15,7 +15,6 @@ from scheduler.cli import (  # noqa: F401  (register commands)
     run,
     serve,
     shifts,
-    train,
 )
 from scheduler.cli.app import app
 

@@ -1,14 +1,22 @@
-"""`peacewatch label`: a person's correction of one article's reading.
+"""`peacewatch label` and `peacewatch train`: corrections teach the readings.
 
-The correction wins at once (the next shift detection reads it), survives
-`reclassify`, and becomes a training row for `peacewatch train`
-(`crawler.store.corrections`).
+A correction wins at once (the next shift detection reads it), survives
+`reclassify`, and becomes a training row (`crawler.store.corrections`). `train`
+refits the learned readings on the shipped corpus plus those rows and a labelled
+file; a new model replaces the one in use only when it reads the corpus's held-out
+test split at least as well (macro-F1 of the status, through the relevance gate):
+both are fitted on the train split, with and without the local labels, and measured
+on the same items. Accepted, the model that is written is refitted on every item,
+and the previous file is kept beside it as `*.prev.npz`.
 """
 
 from __future__ import annotations
 
 import getpass
-from typing import Annotated
+import json
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -16,6 +24,10 @@ from rich.markup import escape
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
 from scheduler.cli.output import emit_json, err_console, fail
+
+if TYPE_CHECKING:
+    from crawler.status.learned.train import Example
+    from scheduler.config import Settings
 
 
 def _login() -> str | None:
@@ -83,3 +95,127 @@ def label(
         f"{escape(status)}{relevance} (corrected; shift detection reads it on its next pass)",
         highlight=False,
     )
+
+
+TOLERANCE = 0.005
+"""How much worse on held-out items a refit may read and still be taken (noise)."""
+
+
+def _read_labelled(path: Path) -> list[Example]:
+    """Labelled JSON lines `{title, text, status, relevant?}`; a bad line stops with its number."""
+    from crawler.model import STATUSES
+    from crawler.status.learned.train import Example
+
+    rows: list[Example] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            status = row.get("status", "none")
+            if status not in STATUSES:
+                raise ValueError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
+            rows.append(
+                Example(
+                    str(row["title"]),
+                    str(row.get("text") or ""),
+                    status,
+                    bool(row.get("relevant", True)),
+                )
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+            fail(f"{path}:{number}: {reason}")
+    return rows
+
+
+def _corrections(settings: Settings) -> list[Example]:
+    """The readings people corrected (`peacewatch label`, the dashboard), as examples."""
+    from sqlmodel import Session
+
+    from crawler.status.learned.train import Example
+    from crawler.store.corrections import labelled
+
+    with Session(engine_or_exit(settings)) as session:
+        return [
+            Example(r["title"], r["text"] or "", r["status"], bool(r["relevant"]))
+            for r in labelled(session)
+        ]
+
+
+@app.command()
+def train(
+    config: ConfigOption = None,
+    labelled: Annotated[
+        Path | None,
+        typer.Option("--with", help="Labelled JSON lines {title, text, status, relevant}."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the model (default: the topic's model_path)."),
+    ] = None,
+    accept: Annotated[
+        bool, typer.Option("--yes", help="Take the new model even if it reads worse.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Refit the readings on the corpus plus your corrections; keeps the better model."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        fail("training needs scikit-learn: pip install 'peacewatch[train]'")
+    from crawler.status.learned.train import fit_and_save, heldout
+
+    settings = settings_or_exit(config)
+    topic = settings.topics[0]
+    corrected = _corrections(settings)
+    extra = corrected + (_read_labelled(labelled) if labelled else [])
+    target = out or Path(topic.classifier.model_path or f"models/{topic.name}.npz")
+    scratch = Path(tempfile.mkdtemp(prefix="peacewatch-train-"))
+    with err_console.status("fitting on the corpus's train split…"):
+        fit_and_save(scratch / "before.npz")
+        before = heldout(scratch / "before.npz")
+    with err_console.status(f"fitting with {len(extra)} labelled item(s)…"):
+        fit_and_save(scratch / "after.npz", extra=extra)
+        after = heldout(scratch / "after.npz")
+    taken = accept or after["macro_f1"] + TOLERANCE >= before["macro_f1"]
+    if taken:
+        with err_console.status("refitting on every item…"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                target.replace(target.with_name(target.stem + ".prev.npz"))
+            fit_and_save(target, extra=extra, everything=True)
+    result = {
+        "labelled": len(extra),
+        "corrections": len(corrected),
+        "before": before,
+        "after": after,
+        "accepted": taken,
+        "model": str(target) if taken else None,
+    }
+    if json_output:
+        emit_json(result)
+    else:
+        for name, scores in (("before", before), ("after", after)):
+            err_console.print(
+                f"{name:<7} held-out macro-F1 {scores['macro_f1']:.3f}   relevance "
+                f"precision {scores['relevance_precision']:.3f} "
+                f"recall {scores['relevance_recall']:.3f}"
+            )
+        if taken:
+            err_console.print(f"wrote {target}")
+            if topic.classifier.model_path != str(target):
+                err_console.print(
+                    f"to use it, set model_path = {str(target)!r} under [topics.classifier]"
+                )
+        else:
+            err_console.print(
+                "kept the current model: the new one reads held-out items worse "
+                "(--yes takes it anyway)"
+            )
+    if not taken:
+        raise typer.Exit(1)

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from crawler.settings import TopicSettings
 from crawler.status import corpus
 from crawler.status.learned.model import DEFAULT_MODEL, LearnedReader, load_reader
 from crawler.status.relevance import RelevanceGate
+from crawler.store.tables import Article
 from scheduler.cli import app
+from scheduler.database import open_database
 
 runner = CliRunner()
 
@@ -96,7 +99,29 @@ def test_a_broken_model_file_is_one_line_not_a_traceback(tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-def test_train_refits_with_labelled_items_and_keeps_the_previous_model(tmp_path: Path) -> None:
+@pytest.mark.timeout(400)
+def test_train_refits_with_corrections_and_labelled_items_keeping_the_old_model(
+    tmp_path: Path,
+) -> None:
+    # A stored article a person corrected: it becomes a training row.
+    engine = open_database(f"sqlite:///{tmp_path / 'peacewatch.db'}")
+    with Session(engine) as session:
+        session.add(
+            Article(
+                url="https://example.org/1",
+                original_url="https://example.org/1",
+                outlet="example.org",
+                topic="russia-ukraine-talks",
+                title="Moscow and Kyiv swap 84 prisoners each in UAE-brokered exchange",
+                text="",
+                summary="",
+                content_hash="h1",
+                status="none",
+            )
+        )
+        session.commit()
+    engine.dispose()
+    assert runner.invoke(app, ["label", "1", "agreement"]).exit_code == 0
     labelled = tmp_path / "mine.jsonl"
     rows = [
         {
@@ -121,11 +146,11 @@ def test_train_refits_with_labelled_items_and_keeps_the_previous_model(tmp_path:
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["labelled"] == 2 and report["accepted"]
+    assert report["corrections"] == 1 and report["labelled"] == 3 and report["accepted"]
     assert 0.0 < report["before"]["macro_f1"] <= 1.0
     assert 0.0 < report["after"]["macro_f1"] <= 1.0
     assert (tmp_path / "models" / "mine.prev.npz").exists()
-    assert LearnedReader(out).meta["extra"] == 2
+    assert LearnedReader(out).meta["extra"] == 3
 
 
 def test_train_names_the_bad_line_of_a_labelled_file(tmp_path: Path) -> None:

@@ -176,6 +176,24 @@ def save(fitted: Fitted, path: Path, meta: dict[str, object]) -> None:
     tmp.replace(path)
 
 
+class CachedFeaturizer(Featurizer):
+    """A featurizer that remembers: `train` fits three times on mostly the same texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: dict[tuple[str, str], Features] = {}
+
+    def __call__(self, title: str, text: str) -> Features:
+        key = (title, text)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = super().__call__(title, text)
+        return found
+
+
+_FEATURIZER: CachedFeaturizer | None = None
+
+
 def fit_and_save(
     path: Path,
     rule_weight: float = RULE_WEIGHT,
@@ -190,7 +208,10 @@ def fit_and_save(
     """
     from crawler.status import corpus
 
-    featurizer = Featurizer()
+    global _FEATURIZER
+    if _FEATURIZER is None:
+        _FEATURIZER = CachedFeaturizer()
+    featurizer = _FEATURIZER
     train = examples_of(corpus.split("train")) + list(extra)
     dev = examples_of(corpus.split("dev"))
     fitted = fit(featurizer, train, dev, rule_weight)
