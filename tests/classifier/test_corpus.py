@@ -6,6 +6,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,10 @@ def test_a_second_reading_agrees_with_the_corpus() -> None:
     status_kappa, _ = agreement.kappa([(by_id[r["id"]].status, r["status"]) for r in rows])
     relevance_kappa, _ = agreement.kappa([(by_id[r["id"]].relevant, r["relevant"]) for r in rows])
     assert status_kappa >= 0.7 and relevance_kappa >= 0.7
+
+
+def test_the_readme_counts_are_the_loaders() -> None:
+    from crawler.status.corpus.__main__ import counts
+
+    readme = (Path(corpus.__file__).parent / "README.md").read_text(encoding="utf-8")
+    assert counts() in readme, "run `python -m crawler.status.corpus --write`"
