@@ -26,9 +26,9 @@ def counts() -> str:
     outlets = Counter(i.outlet for i in found)
     lines = ["## Counts"]
     lines += _table("status", [(s, status[s]) for s in STATUSES])
-    lines += [""] + _table("language", [(code, lang[code]) for code in LANGUAGES])
-    lines += [""] + _table("year", [(str(y), year[y]) for y in sorted(year)])
-    lines += [""] + _table("split", [(s, len(split(s))) for s in SPLITS])
+    lines += ["", *_table("language", [(code, lang[code]) for code in LANGUAGES])]
+    lines += ["", *_table("year", [(str(y), year[y]) for y in sorted(year)])]
+    lines += ["", *_table("split", [(s, len(split(s))) for s in SPLITS])]
     largest = ", ".join(f"{o} {n}" for o, n in outlets.most_common(15))
     relevant = sum(i.relevant for i in found)
     hard = sum(i.relevant and i.status == "none" for i in found)
