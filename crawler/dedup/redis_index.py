@@ -81,16 +81,14 @@ class RedisIndex:
     @_reachable
     def generation(self) -> str | None:
         """The token of the last load from the database; None when Redis lost the index."""
-        value = self._redis.get(self._marker)
-        return value.decode() if value is not None else None
+        return _text(self._redis.get(self._marker))
 
     @_reachable
     def mark_loaded(self) -> str:
         """Say the index holds every stored article; the token in force (another worker's,
         if it marked first)."""
         self._redis.set(self._marker, uuid.uuid4().hex, nx=True)
-        value = self._redis.get(self._marker)
-        return value.decode() if value is not None else ""
+        return _text(self._redis.get(self._marker)) or ""
 
     @_reachable
     def __contains__(self, article_id: int) -> bool:
@@ -166,6 +164,13 @@ def _storage(settings: DedupSettings) -> dict:
     return {
         "storage_config": {"type": "redis", "basename": basename, "redis": params},
     }
+
+
+def _text(value: Any) -> str | None:
+    """A Redis reply as text (bytes unless the client decodes replies)."""
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _where(params: dict[str, Any]) -> str:
