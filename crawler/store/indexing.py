@@ -45,9 +45,11 @@ log.addHandler(logging.NullHandler())
 class IndexKeeper:
     """The `Deduplicator` in use, and how far into the articles table it has read."""
 
-    def __init__(self, dedup: Deduplicator) -> None:
+    def __init__(self, dedup: Deduplicator, retry_after: float = RETRY_SHARED_AFTER) -> None:
         self.dedup = dedup
         self.loaded_upto = 0
+        self.retry_after = retry_after
+        """Seconds between tries of an unavailable Redis (`RETRY_SHARED_AFTER`)."""
         self._generation: str | None = None
         """The shared index's marker when this worker last loaded it (None: not yet)."""
         self._fallback_since: float | None = None
@@ -75,7 +77,12 @@ class IndexKeeper:
             if not self._rejoin():
                 self.refresh(session)
                 return []
-            notes.append(self._say(f"Redis at {self._shared().where} is back"))
+            notes.append(
+                self._say(
+                    f"Redis at {self._shared().where} is back; the shared near-duplicate "
+                    "index is loaded again from the database"
+                )
+            )
         try:
             shared = self._shared()
             marker = shared.generation()
@@ -103,7 +110,7 @@ class IndexKeeper:
         """While memory stands in: whether Redis answers again (tried every
         `RETRY_SHARED_AFTER` s); if so, switch back to it, to be loaded in full."""
         assert self._fallback_since is not None
-        if time.monotonic() - self._fallback_since < RETRY_SHARED_AFTER:
+        if time.monotonic() - self._fallback_since < self.retry_after:
             return False
         shared = Deduplicator(self.settings)
         try:
@@ -123,8 +130,8 @@ class IndexKeeper:
         return [
             self._say(
                 f"near-duplicate index: {exc}; using an in-memory index of the "
-                f"{len(self.dedup)} stored articles, trying Redis again every "
-                f"{RETRY_SHARED_AFTER:g} s"
+                f"{_articles(len(self.dedup))} stored, trying Redis again every "
+                f"{self.retry_after:g} s"
             )
         ]
 
@@ -176,3 +183,7 @@ class IndexKeeper:
     def _say(message: str) -> str:
         log.warning(message)
         return message
+
+
+def _articles(n: int) -> str:
+    return f"{n} article" if n == 1 else f"{n} articles"
