@@ -47,6 +47,14 @@ def cut_keys(signature: bytes, settings: DedupSettings) -> np.ndarray:
     return signature_keys(values, *lsh_params(settings.threshold, settings.num_perm))
 
 
+class IndexUnavailable(RuntimeError):
+    """The shared index could not be reached (Redis down, restarting, timing out).
+
+    Its message is one line fit for a person: the caller decides what to do instead
+    (ingest falls back to an in-memory index rebuilt from the database).
+    """
+
+
 class Index(Protocol):
     """Article ids by MinHash signature (bytes, as stored)."""
 

@@ -4,11 +4,16 @@ Every response is streamed and counted after decompression, so a 60 MB page or a
 gzip bomb stops at the cap instead of filling memory. Redirects are followed by hand
 (at most `MAX_REDIRECTS`), and a hop to another host is checked like any link learned
 from content. Errors come out as `FetchError` with a reason a person can read.
+
+Credentials in a URL (`https://user:pass@host/feed.xml`) are sent as HTTP basic auth:
+the aiohttp transport refuses a URL carrying them beside httpx's Authorization header,
+so they leave the URL and go in the header, for that origin's hops only.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import zlib
 from collections import defaultdict
@@ -17,7 +22,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import aiohttp
 import httpx
@@ -178,6 +183,28 @@ async def _drain(response: httpx.Response, limit: int) -> None:
             break
 
 
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """`url` without its `user:pass@`, and the basic-auth header value they make (None
+    when it has none). Percent-escapes in them are decoded; the pair is sent as UTF-8."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    pair = f"{unquote(user)}:{unquote(password)}".encode()
+    bare = urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+    return bare, "Basic " + base64.b64encode(pair).decode("ascii")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.scheme, (parts.hostname or ""), port
+
+
 class HttpFetcher:
     """One httpx client with a global and a per-host concurrency limit."""
 
@@ -247,7 +274,14 @@ class HttpFetcher:
         redirects: list[str] = []
         if accept:
             headers = {**headers, "Accept": accept}
+        auth: tuple[tuple[str, str, int | None], str] | None = None
         while True:
+            bare, credentials = split_credentials(url)
+            if credentials is not None:
+                auth = (_origin(bare), credentials)
+            hop = headers
+            if auth is not None and _origin(bare) == auth[0]:  # never to another origin
+                hop = {**headers, "Authorization": auth[1]}
             host = (urlsplit(url).hostname or "") if redirects else origin_host
             try:
                 if not trusted or host != origin_host:
@@ -260,7 +294,8 @@ class HttpFetcher:
             async with self._global, self._hosts[host]:
                 deadline = deadline or loop.time() + budget
                 async with asyncio.timeout_at(deadline):
-                    result = await self._once(url, headers)
+                    result = await self._once(bare, hop)
+                    result.url = url
             if result.status in (301, 302, 303, 307, 308) and "location" in result.headers:
                 if len(redirects) >= MAX_REDIRECTS:
                     raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")

@@ -107,6 +107,7 @@ async def _run_spider(
     collector = _Collector(on_page, on_item)
     errors: list[str] = []
     spider: Any = None
+    task: Any = None
     try:
         ensure_reactor()
         runner = AsyncCrawlerRunner(spider_settings(network, time_budget=budget))
@@ -125,6 +126,11 @@ async def _run_spider(
                 await asyncio.wait_for(task, STOP_GRACE)
         spider = getattr(crawler, "spider", None)
     except asyncio.CancelledError:
+        # The caller gave up (its ingest failed, or the daemon stops): the shielded
+        # crawl must stop with it, or its downloads outlive the loop and Python prints
+        # an "Exception ignored" traceback for each when the loop closes.
+        if task is not None and not task.done():
+            await _stop(crawler, task)
         raise
     except Exception as exc:
         errors.append(f"crawl failed: {type(exc).__name__}: {exc}")
@@ -134,6 +140,17 @@ async def _run_spider(
     if collector.reason == "closespider_timeout" and not any("budget" in e for e in errors):
         errors.append(f"stopped after {budget:g}s time budget")
     return collector, errors
+
+
+async def _stop(crawler: Any, task: asyncio.Task[None]) -> None:
+    """Stop a crawl the caller no longer waits for: Scrapy's graceful stop (it closes
+    the spider and drops the downloads in flight), then the task itself if that hangs."""
+    with contextlib.suppress(BaseException):
+        await asyncio.wait_for(crawler.stop_async(), STOP_GRACE)
+    if not task.done():
+        task.cancel()
+    with contextlib.suppress(BaseException):
+        await asyncio.wait_for(task, STOP_GRACE)
 
 
 def _parse_date(value: Any) -> datetime | None:

@@ -7,6 +7,10 @@ near duplicates (`crawler.dedup`), status (the topic's classifier), then the bul
 insert (`crawler.store.articles`) and the story recounts (`crawler.store.stories`).
 Rows go into the caller's session. The caller commits, so what it records beside (a
 source's state, say) goes with the same articles or not at all.
+
+The near-duplicate index is kept in step with the database by `IndexKeeper`
+(`crawler.store.indexing`), which also survives a shared index's Redis going away; what
+it had to do is reported in `IngestReport.notes`.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlmodel import Session
 
 from crawler.clock import as_utc, utcnow
 from crawler.dedup.fingerprint import fingerprint
+from crawler.dedup.index import IndexUnavailable
 from crawler.dedup.story import Deduplicator
 from crawler.extract.text import html_to_text, one_line
 from crawler.fetch.urls import canonical_or_none, redact_url
@@ -31,6 +36,7 @@ from crawler.status.language import detect
 from crawler.status.relevance import RelevanceGate
 from crawler.status.rules import classify
 from crawler.store import articles, stories
+from crawler.store.indexing import IndexKeeper
 from crawler.store.tables import ARTICLE_LIMITS
 
 Classify = Callable[[str, str], Classification]
@@ -49,6 +55,8 @@ class IngestReport:
     """Each candidate URL whose fields were cut to `ARTICLE_LIMITS`, with those fields."""
     future_dated: list[str] = field(default_factory=list)
     """Stored articles whose published time lay ahead of the fetch (stored as the fetch)."""
+    notes: list[str] = field(default_factory=list)
+    """What happened to the near-duplicate index during the batch (Redis lost, back)."""
 
     def merge(self, other: IngestReport) -> None:
         self.seen += other.seen
@@ -60,10 +68,11 @@ class IngestReport:
         self.story_ids |= other.story_ids
         self.truncated.update(other.truncated)
         self.future_dated += other.future_dated
+        self.notes += other.notes
 
     def warnings(self) -> list[str]:
         """Lines for the crawl report: what was cut, which dates were clamped."""
-        lines: list[str] = []
+        lines: list[str] = list(self.notes)
         if self.truncated:
             fields = sorted({f for cut in self.truncated.values() for f in cut})
             first = next(iter(self.truncated))
@@ -172,8 +181,7 @@ class Ingestor:
         self.topics = {t.name: t for t in topics}
         self.gates: dict[str, RelevanceGate] = {t.name: make_gate(t) for t in topics}
         self.classifiers = classifiers if classifiers is not None else make_classifiers(topics)
-        self.dedup = Deduplicator(dedup)
-        self._loaded_upto = 0
+        self.index = IndexKeeper(Deduplicator(dedup))
         # Classifiers handed in are the caller's own: a worker cannot reproduce them.
         self._specs = {
             t.name: AnalysisSpec.of(self.dedup.settings, t if classifiers is None else None)
@@ -183,12 +191,18 @@ class Ingestor:
     def classifier(self, topic: str) -> Classify:
         return self.classifiers.get(topic, classify)
 
+    @property
+    def dedup(self) -> Deduplicator:
+        """The near-duplicate index in use (shared in Redis, or in memory)."""
+        return self.index.dedup
+
+    @property
+    def _loaded_upto(self) -> int:
+        return self.index.loaded_upto
+
     def refresh_index(self, session: Session) -> None:
         """Load signatures stored since the last look (by this or any other worker)."""
-        rows = articles.signatures_since(session, self._loaded_upto)
-        self.dedup.load((i, story, sig) for i, story, sig in rows if story is not None)
-        if rows:
-            self._loaded_upto = rows[-1][0]
+        self.index.refresh(session)
 
     def index_outdated(self, session: Session) -> bool:
         """Whether the index holds articles the database no longer has (another worker's
@@ -235,13 +249,15 @@ class Ingestor:
         report = IngestReport(seen=len(candidates))
         if not candidates:  # a feed answering 304: nothing to look up
             return report
-        self.refresh_index(session)
+        report.notes += self.index.prepare(session)
         fresh = self._new_urls(session, self._relevant(candidates, report), report)
         analysed = [(c, url, *self._fingerprint(c)) for c, url in fresh]
-        originals = self._originals(session, {fp.content_hash for _, _, fp, _ in analysed})
-        batch = _Batch(self.dedup.local())
-        for candidate, url, fp, verdict in analysed:
-            self._decide(session, batch, originals, candidate, url, fp, verdict, now, report)
+        try:
+            batch, decided = self._decide_all(session, analysed, now)
+        except IndexUnavailable as exc:  # Redis went away since the batch began
+            report.notes += self.index.fall_back(session, exc)
+            batch, decided = self._decide_all(session, analysed, now)
+        report.merge(decided)
         try:
             self._write(session, batch, report)
             stories.recount(session, report.story_ids, now)
@@ -249,6 +265,21 @@ class Ingestor:
             self.forget(report)
             raise
         return report
+
+    def _decide_all(
+        self,
+        session: Session,
+        analysed: list[tuple[Candidate, str, Fingerprint, Classification | None]],
+        now: datetime,
+    ) -> tuple[_Batch, IngestReport]:
+        """Every candidate's decision, counted in a report of their own: nothing is
+        written, so a batch whose index failed midway is decided again from scratch."""
+        decided = IngestReport()
+        originals = self._originals(session, {fp.content_hash for _, _, fp, _ in analysed})
+        batch = _Batch(self.dedup.local())
+        for candidate, url, fp, verdict in analysed:
+            self._decide(session, batch, originals, candidate, url, fp, verdict, now, decided)
+        return batch, decided
 
     def _relevant(self, candidates: Sequence[Candidate], report: IngestReport) -> list[Candidate]:
         """The candidates about their topic, title and summary tidied as they are stored."""
@@ -365,13 +396,10 @@ class Ingestor:
             assert row.id is not None
             report.article_ids.append(row.id)
             report.story_ids.add(row.values["story_id"])
-            self.dedup.add(
-                row.id, row.values["story_id"], row.fp.signature, row.fp.shingles, row.keys
+            report.notes += self.index.add(
+                session, row.id, row.values["story_id"], row.fp.signature, row.fp.shingles, row.keys
             )
-            self._loaded_upto = max(self._loaded_upto, row.id)
 
     def forget(self, report: IngestReport) -> None:
         """Drop index entries of a batch whose transaction was rolled back."""
-        if report.article_ids:
-            self.dedup.remove(report.article_ids)
-            self._loaded_upto = min(self._loaded_upto, min(report.article_ids) - 1)
+        self.index.forget(report.article_ids)

@@ -121,6 +121,14 @@ def _summary(result: dict[str, Any]) -> None:
             markup=False,
             soft_wrap=True,
         )
+    for warning in result["warnings"]:
+        console.print(
+            f"  ! {warning['source']}: {warning['warning']}",
+            style="yellow",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     for shift in result["shifts"]:
         line = f"  shift: {shift['from'] or 'none'} → {shift['to']} ({shift['kind']}, "
         line += f"{shift['support']['outlets']} outlets)"

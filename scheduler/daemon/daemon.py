@@ -283,7 +283,9 @@ class Daemon:
             self._polling.pop(name, None)
         self._stranded.pop(name, None)
         self.database_error = None
-        self.connectivity.record(name, ok=outcome.ok, network_error=outcome.network_error)
+        self.connectivity.record(
+            name, ok=outcome.ok, network_error=outcome.network_error, now=utcnow()
+        )
         self.metrics.observe_poll(outcome, source.kind)
         self._log_poll(outcome)
         if outcome.article_ids:  # copies under new URLs add outlets too

@@ -50,8 +50,14 @@ class Health:
     last_success: datetime | None = None
 
 
+FAILED_POLLS = 3
+"""Failed polls in a row, of every source this worker polls, that make it unhealthy
+before `stale_after`: the network, a proxy or the feeds' host is down for good."""
+
+
 def check_health(daemon: Liveness, now: datetime | None = None) -> Health:
-    """200 needs: the scheduler running, the database answering, a recent successful poll."""
+    """200 needs: the scheduler running, the database answering, a recent successful
+    poll, and not every source failing its last `FAILED_POLLS` polls."""
     now = now or utcnow()
     reasons: list[str] = []
     if not daemon.scheduler_running():
@@ -72,6 +78,15 @@ def check_health(daemon: Liveness, now: datetime | None = None) -> Health:
         if daemon.watches_sources and now - reference > daemon.stale_after:
             since = f"since {last.isoformat(timespec='seconds')}" if last else "ever"
             reasons.append(f"no successful poll {since} (stale after {daemon.stale_after})")
+    connectivity = getattr(daemon, "connectivity", None)
+    streak = connectivity.all_failing(FAILED_POLLS) if connectivity is not None else None
+    if streak is not None:
+        since, fewest, sources = streak
+        if last is None or last < since:  # no other worker has succeeded meanwhile
+            reasons.append(
+                f"every poll has failed since {since.isoformat(timespec='seconds')} "
+                f"({fewest} or more in a row for each of {sources} sources)"
+            )
     return Health(not reasons, reasons, last)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -223,10 +223,34 @@ class Connectivity:
     def __init__(self, sample: int = 3) -> None:
         self.sample = sample
         self._latest: dict[str, tuple[bool, bool]] = {}
+        self._streaks: dict[str, int] = {}
+        self._failing_since: datetime | None = None
 
-    def record(self, source: str, *, ok: bool, network_error: bool) -> None:
+    def record(
+        self, source: str, *, ok: bool, network_error: bool, now: datetime | None = None
+    ) -> None:
         self._latest.pop(source, None)
         self._latest[source] = (ok, network_error)
+        # Counted whatever the cause, offline included: a source not penalised for the
+        # machine's outage still failed its poll, and /healthz must say so.
+        if ok:
+            self._streaks[source] = 0
+            self._failing_since = None
+        else:
+            self._streaks[source] = self._streaks.get(source, 0) + 1
+            if self._failing_since is None:
+                self._failing_since = now or datetime.now(UTC)
+
+    def all_failing(self, polls: int) -> tuple[datetime, int, int] | None:
+        """When every source this worker polled failed its last `polls` polls or more:
+        since when (its first failure after its last success), the fewest failures in
+        a row, and how many sources. Else None."""
+        if not self._streaks or self._failing_since is None:
+            return None
+        fewest = min(self._streaks.values())
+        if fewest < polls:
+            return None
+        return self._failing_since, fewest, len(self._streaks)
 
     def offline(self, source: str, *, network_error: bool) -> bool:
         if not network_error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 from crawler.model import Candidate
@@ -191,3 +192,45 @@ async def test_fetched_pages_are_stored_while_a_slow_page_still_downloads(
     report = await crawl
     assert report.new_articles == stored() == len(site.articles)
     assert not report.errors
+
+
+async def test_a_cancelled_page_fetch_leaves_no_task_behind(
+    site: TestSite, network: NetworkSettings
+) -> None:
+    """The caller of a page fetch gives up (its ingest failed, the daemon stops): the
+    spider stops with it, at once, and none of Scrapy's downloads or scrapes outlive
+    it, to be destroyed pending (with an "Exception ignored" traceback each) when the
+    loop closes."""
+    import asyncio
+
+    from crawler.model import AnalysisSpec
+    from crawler.settings import DedupSettings, TopicSettings
+    from tests.crawl.testsite import Article
+
+    spec = AnalysisSpec.of(DedupSettings(), TopicSettings())
+    candidates = []
+    for n in range(120):
+        article = Article(
+            slug=f"round-{n}",
+            title=f"Russia and Ukraine hold round {n} of talks",
+            published="2025-11-10T12:00:00+00:00",
+            author="Desk",
+            paragraphs=[f"Negotiators from Kyiv and Moscow met for round {n} of talks. " * 6] * 3,
+        )
+        site.add(article.path, article_html(article))
+        candidates.append(_candidate(site, article.path))
+    arrived: list[Candidate] = []
+    fetch = asyncio.ensure_future(
+        fetch_article_pages(
+            candidates, network, analysis=lambda _topic: spec, on_ready=arrived.append
+        )
+    )
+    while len(arrived) < 10:
+        await asyncio.sleep(0.02)
+    began = asyncio.get_running_loop().time()
+    fetch.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await fetch
+    assert asyncio.get_running_loop().time() - began < 2.0
+    assert asyncio.all_tasks() == {asyncio.current_task()}
+    assert len(arrived) < len(candidates)
