@@ -100,6 +100,8 @@ def status(config: ConfigOption = None, json_output: JsonOption = False) -> None
     for row in rows:
         support = row["support"]
         since = f" since {short_time(row['since'])}" if row["since"] else ""
+        if row.get("last_support_at"):
+            since += f", last support {short_time(row['last_support_at'])}"
         console.print(
             f"{escape(row['title'])}: [bold]{row['status']}[/]{since} "
             f"({support['outlets']} outlets, {support['stories']} stories)"

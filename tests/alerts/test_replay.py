@@ -129,3 +129,47 @@ def test_the_rules_classifier_reads_the_timeline_to_the_same_alerts(tmp_path, mo
     # decay a status at a different hour. The alerts themselves are the same.
     raised = [(s[0], s[1], s[3]) for s in _summary(json.loads(result.stdout)) if s[-1] is None]
     assert raised == [(s[0], s[1], s[3]) for s in EXPECTED if s[-1] is None]
+
+
+def test_sweep_replays_one_stream_under_each_setting(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PEACEWATCH_CONFIG", raising=False)
+    expected = tmp_path / "timeline.expected.json"
+    expected.write_text(
+        json.dumps(
+            {
+                "period": ["2025-03-01", "2025-03-31"],
+                "events": [
+                    {"status": "ceasefire", "from": "2025-03-14", "to": "2025-03-15"},
+                    {"status": "collapsed", "from": "2025-03-17", "to": "2025-03-18"},
+                ],
+            }
+        )
+    )
+    args = ["replay", str(TIMELINE), "--sweep", "alerts.min_outlets=3,20"]
+    result = CliRunner().invoke(app, [*args, "--expected", str(expected), "--json"])
+    assert result.exit_code == 0, result.output
+    runs = {r["value"]: r for r in json.loads(result.stdout)}
+    assert list(runs) == ["3", "20"]
+    # The default threshold: the timeline's five alerts, both events met, three others.
+    assert (runs["3"]["shifts"], runs["3"]["events_met"], runs["3"]["false_alarms"]) == (5, 2, 3)
+    assert runs["3"]["by_month"] == {"2025-03": 5}
+    # Twenty outlets: no status change can happen, the decisive alerts remain.
+    assert runs["20"]["shifts"] < runs["3"]["shifts"] and runs["20"]["events_met"] == 2
+    text = CliRunner().invoke(app, [*args, "--expected", str(expected)])
+    assert text.exit_code == 0 and "alerts.min_outlets=20" in text.stdout
+    assert "events met" in text.stdout
+
+
+def test_sweep_names_a_bad_key_or_value_in_one_line(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PEACEWATCH_CONFIG", raising=False)
+    for spec, message in [
+        ("alerts.nonsense=1,2", "unknown key alerts.nonsense"),
+        ("alerts.min_outlets=3,zero", "alerts.min_outlets = 'zero'"),
+        ("min_outlets", "--sweep wants KEY=V1,V2"),
+    ]:
+        result = CliRunner().invoke(app, ["replay", str(TIMELINE), "--sweep", spec])
+        assert result.exit_code == 2
+        assert message in result.stderr and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
