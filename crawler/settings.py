@@ -285,6 +285,14 @@ class SourceSettings(Strict):
         default=False,
         description="Feeds: fetch each new entry's page and read its full text.",
     )
+    aggregator: bool = Field(
+        default=False,
+        description=(
+            "Feeds: a news-search or aggregator feed whose items name their real outlet "
+            "(RSS `<source>`, Atom `source`); each item then counts for that outlet. "
+            "Otherwise a source adds at most one outlet to a shift's support."
+        ),
+    )
     link_pattern: str | None = Field(
         default=None,
         description="Listings: a regex on absolute URLs that the article links match.",

@@ -197,6 +197,8 @@ def topic_status(
                 "title": titles.get(name, name),
                 "status": state.status if state else "none",
                 "since": iso(state.since) if state else None,
+                "last_support_at": (state.state or {}).get("last_support_at") if state else None,
+                "quiet": bool(state and state.status == "quiet"),
                 "support": {
                     "stories": state.stories if state else 0,
                     "outlets": state.outlets if state else 0,
@@ -205,3 +207,13 @@ def topic_status(
             }
         )
     return out
+
+
+def support_line(shift: dict[str, Any]) -> str:
+    """What backs a shift, counted as independence: copies of one story are one report."""
+    stories, outlets = shift["support"]["stories"], shift["support"]["outlets"]
+    text = (
+        f"{stories} independent report{'s' if stories != 1 else ''} from "
+        f"{outlets} outlet{'s' if outlets != 1 else ''}"
+    )
+    return f"{text} (single source)" if outlets == 1 else text

@@ -140,6 +140,29 @@ class AlertSettings(Strict):
             "collapsed) a shift within `decisive_window`."
         ),
     )
+    min_stories: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Independent stories (syndicated copies fold into one) a new leading status "
+            "needs before it is a shift."
+        ),
+    )
+    decisive_min_stories: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Independent stories a decisive status needs within `decisive_window`: one "
+            "wire story in many outlets is one report."
+        ),
+    )
+    initial_alert: bool = Field(
+        default=True,
+        description=(
+            "Alert the first well-supported status of a fresh database or replay (the "
+            "initial state); false records it without alerting."
+        ),
+    )
     decisive_window: Duration = Field(
         default=timedelta(hours=6),
         description="The span a decisive status must gather its outlets in.",

@@ -41,6 +41,7 @@ async def detect(
         channels,
         now,
         group_wait=group_wait,
+        capped=[s.name for s in settings.sources if not s.aggregator],
     )
     with session_scope(engine) as session:
         return shifts_with_articles(session, shifts)

@@ -21,6 +21,7 @@ import feedparser
 from feedparser.encodings import convert_to_utf8
 
 from crawler.fetch.http import FetchError, HttpFetcher
+from crawler.fetch.urls import outlet_of
 from crawler.model import Candidate, PollResult
 from crawler.runtime.workers import run_in_worker
 from crawler.settings import SourceSettings
@@ -120,6 +121,27 @@ def _entry_link(entry: Any, base: str) -> str | None:
     return parts.geturl()
 
 
+def _named_outlet(entry: Any) -> str | None:
+    """The outlet an aggregator's item names (RSS `<source url>`, Atom `source`), if any.
+
+    Its address gives the registrable domain, like any other outlet; a bare name is
+    folded to lower case so "Reuters" and "reuters" count once.
+    """
+    named = entry.get("source")
+    if not isinstance(named, dict):
+        return None
+    href = named.get("href") or named.get("link")
+    if isinstance(href, str) and href.strip().lower().startswith(("http://", "https://")):
+        try:
+            outlet = outlet_of(href.strip())
+        except ValueError:
+            outlet = ""
+        if outlet:
+            return outlet
+    title = " ".join(str(named.get("title") or "").split()).lower()
+    return title[:100] or None
+
+
 def _entry_summary(entry: Any) -> str:
     summary = entry.get("summary") or ""
     for content in entry.get("content", []) or []:
@@ -185,6 +207,7 @@ def parse_feed_document(
                 summary=_entry_summary(entry),
                 published=_entry_time(entry),
                 source=source.name,
+                outlet=_named_outlet(entry) if source.aggregator else None,
                 topic=source.topic or "",
                 author=entry.get("author"),
                 language=parsed.get("feed", {}).get("language") or None,

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from notifier.reports import support_line
 from notifier.settings import SHIFT_KINDS
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
@@ -124,7 +125,7 @@ class Message:
         lines = [self.subject().removeprefix("[peacewatch] "), ""]
         for shift in self.shifts:
             lines.append(f"* {shift_line(shift)} — {_KIND_LABEL.get(shift['kind'], shift['kind'])}")
-            lines.append(f"  detected {shift['detected_at']}")
+            lines.append(f"  {support_line(shift)}; detected {shift['detected_at']}")
             if shift.get("reasons"):
                 lines.append(f"  also: {clean(', '.join(shift['reasons']))}")
         if self.articles:
@@ -141,10 +142,13 @@ class Message:
 
 
 def shift_line(shift: dict[str, Any]) -> str:
+    """The subject's short form: the change and its outlets, "single source" when one."""
     outlets = shift["support"]["outlets"]
     if shift["kind"] == "surge":
         stories = shift["support"]["stories"]
         return f"coverage surge, {stories} stories ({shift['to']}, {outlets} outlets)"
+    if outlets == 1:
+        return f"{shift['from']} → {shift['to']} (1 outlet, single source)"
     return f"{shift['from']} → {shift['to']} ({outlets} outlets)"
 
 

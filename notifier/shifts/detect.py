@@ -27,6 +27,19 @@ Three kinds of shift:
   `surge_min_stories` and `surge_factor` times the mean of the same span over the
   past `surge_baseline` (at least one story); needs one span of history first.
 
+Support counts independent stories (syndicated copies are one story), with distinct
+outlets as the secondary weight (`notifier.shifts.support`: one configured source is
+one outlet unless it is an aggregator). A change needs `min_stories` and
+`min_outlets`, a decisive status `decisive_min_stories` and `decisive_min_outlets`;
+a refusal says why: "single source" (one outlet), "copies folded" (enough outlets,
+too few independent stories) or "too little support".
+
+The reported status comes from the window only. When no story in the window reports
+the settled status and nothing replaces it, it decays to `quiet` (recorded, never
+alerted: "decayed to quiet"); a status that re-emerges from quiet is a new change and
+may alert. A fresh state (`none`) reports its first well-supported status once, as
+the "initial state" (`initial_alert = false` records it without alerting).
+
 One event, one alert: candidates for the same new status merge into one decision of
 the most decisive kind, the others listed as `reasons`. Cooldowns: `status_change`
 and `surge` per topic and kind; `decisive_status` per topic, kind and status (a
@@ -48,40 +61,26 @@ from crawler.clock import iso
 from crawler.model import DECISIVE, STATUSES
 from crawler.settings import format_duration
 from notifier.settings import SHIFT_KINDS, AlertSettings
+from notifier.shifts.support import (
+    NONE,
+    Observation,
+    StoryView,
+    distribution,
+    outlet_groups,
+    story_views,
+)
 
-NONE = "none"
+__all__ = ["NONE", "QUIET", "Observation", "StoryView", "detect_shifts", "story_views"]
+
+QUIET = "quiet"
 _RANK = {status: index for index, status in enumerate(STATUSES)}
 _KIND_RANK = {kind: index for index, kind in enumerate(SHIFT_KINDS)}
 TOO_LITTLE_SUPPORT = "too little support"
+SINGLE_SOURCE = "single source"
+COPIES_FOLDED = "copies folded"
+DECAYED = "decayed to quiet"
+INITIAL_STATE = "initial state"
 HYSTERESIS = "hysteresis"
-
-
-@dataclass(frozen=True)
-class Observation:
-    """One stored article as the detector sees it."""
-
-    article_id: int
-    story_id: int
-    outlet: str
-    status: str
-    confidence: float
-    published: datetime
-
-
-@dataclass(frozen=True)
-class StoryView:
-    """A story over some span: its voted status, its outlets and its best article."""
-
-    story_id: int
-    status: str
-    outlets: frozenset[str]
-    first_seen: datetime
-    article_id: int
-    confidence: float
-
-    @property
-    def weight(self) -> int:
-        return len(self.outlets)
 
 
 @dataclass
@@ -90,6 +89,7 @@ class DetectorState:
 
     status: str = NONE
     since: datetime | None = None
+    last_support_at: datetime | None = None
     first_seen: datetime | None = None
     last_kind: dict[str, datetime] = field(default_factory=dict)
     last_to: dict[str, datetime] = field(default_factory=dict)
@@ -100,6 +100,7 @@ class DetectorState:
         return {
             "status": self.status,
             "since": iso(self.since),
+            "last_support_at": iso(self.last_support_at),
             "first_seen": iso(self.first_seen),
             "last_kind": {k: v.isoformat() for k, v in sorted(self.last_kind.items())},
             "last_to": {k: v.isoformat() for k, v in sorted(self.last_to.items())},
@@ -113,6 +114,7 @@ class DetectorState:
         return cls(
             status=data.get("status", NONE),
             since=_parse(data.get("since")),
+            last_support_at=_parse(data.get("last_support_at")),
             first_seen=_parse(data.get("first_seen")),
             last_kind={k: _parse(v) for k, v in data.get("last_kind", {}).items()},  # type: ignore[misc]
             last_to={k: _parse(v) for k, v in data.get("last_to", {}).items()},  # type: ignore[misc]
@@ -150,43 +152,6 @@ def lookback(settings: AlertSettings) -> timedelta:
     return max(
         settings.window, settings.decisive_window, settings.surge_window + settings.surge_baseline
     )
-
-
-def story_views(observations: Iterable[Observation]) -> list[StoryView]:
-    by_story: dict[int, list[Observation]] = defaultdict(list)
-    for obs in observations:
-        by_story[obs.story_id].append(obs)
-    return [_view(story_id, rows) for story_id, rows in sorted(by_story.items())]
-
-
-def _view(story_id: int, rows: list[Observation]) -> StoryView:
-    best_per_outlet: dict[str, Observation] = {}
-    for obs in sorted(rows, key=lambda o: (-o.confidence, o.article_id)):
-        best_per_outlet.setdefault(obs.outlet, obs)
-    votes: dict[str, int] = defaultdict(int)
-    weight: dict[str, float] = defaultdict(float)
-    for obs in best_per_outlet.values():
-        votes[obs.status] += 1
-        weight[obs.status] += obs.confidence
-    status = max(votes, key=lambda s: (votes[s], round(weight[s], 9), _RANK.get(s, -1)))
-    voters = [o for o in best_per_outlet.values() if o.status == status]
-    best = min(voters, key=lambda o: (-o.confidence, o.article_id))
-    return StoryView(
-        story_id=story_id,
-        status=status,
-        outlets=frozenset(best_per_outlet),
-        first_seen=min(o.published for o in rows),
-        article_id=best.article_id,
-        confidence=best.confidence,
-    )
-
-
-def distribution(stories: Iterable[StoryView]) -> dict[str, int]:
-    weights: dict[str, int] = defaultdict(int)
-    for story in stories:
-        if story.status != NONE:
-            weights[story.status] += story.weight
-    return dict(sorted(weights.items(), key=lambda kv: _RANK.get(kv[0], -1)))
 
 
 def leading(weights: dict[str, int], settled: str) -> str:
@@ -239,12 +204,27 @@ def detect_shifts(
         candidates.append(change)
     elif change is not None:
         notes[f"status_change:{leader}:{change.suppressed}"] = change
+    decayed = None
+    stale = settled not in (NONE, QUIET) and weights.get(settled, 0) == 0
+    if stale and not isinstance(change, _Candidate):
+        # The window holds no story for the settled status: it is no longer reported.
+        decayed = _decision(
+            "status_change",
+            settled,
+            QUIET,
+            [],
+            settings,
+            suppressed=DECAYED,
+            details={"window": _span(settings.window)},
+        )
 
     recent = story_views(o for o in seen if o.published > now - settings.decisive_window)
     for status in sorted(DECISIVE, key=lambda s: _RANK[s]):
         backing = [s for s in recent if s.status == status]
-        outlets = _outlets(backing)
-        if len(outlets) >= settings.decisive_min_outlets:
+        if not backing:
+            continue
+        short = _shortfall(backing, settings.decisive_min_outlets, settings.decisive_min_stories)
+        if short is None:
             active.append(status)
             if status not in state.active and status != settled:
                 candidates.append(
@@ -255,9 +235,9 @@ def detect_shifts(
                         {"window": _span(settings.decisive_window)},
                     )
                 )
-        elif outlets and status != settled:
-            notes[f"decisive_status:{status}:{TOO_LITTLE_SUPPORT}"] = _decision(
-                "decisive_status", settled, status, backing, settings, suppressed=TOO_LITTLE_SUPPORT
+        elif status != settled:
+            notes[f"decisive_status:{status}:{short}"] = _decision(
+                "decisive_status", settled, status, backing, settings, suppressed=short
             )
 
     surge = _surge(seen, state, settings, now)
@@ -267,20 +247,37 @@ def detect_shifts(
             candidates.append(surge)
 
     decisions = [notes[key] for key in sorted(set(notes) - set(state.noted))]
+    if decayed is not None:
+        decisions.append(decayed)
+        state.status, state.since = QUIET, now
     state.noted = sorted(notes)
     state.active = sorted(active)
     for decision in _merge(candidates, settled, settings):
-        decision = _cooldown(decision, state, settings, now)
+        if settled == NONE and "status_change" in (decision.kind, *decision.reasons):
+            decision = _initial(decision, settings)
+        else:
+            decision = _cooldown(decision, state, settings, now)
         decisions.append(decision)
-        if decision.suppressed is None:
+        if decision.suppressed is None or decision.suppressed == INITIAL_STATE:
             for kind in (decision.kind, *decision.reasons):
-                state.last_kind[_cooldown_key(kind, decision.to_status)] = now
+                if kind in SHIFT_KINDS:
+                    state.last_kind[_cooldown_key(kind, decision.to_status)] = now
             state.last_to[decision.to_status] = now
     if isinstance(change, _Candidate):
         state.status, state.since = change.to_status, now
     leader_stories = [s for s in window if s.status == state.status]
+    if leader_stories:
+        state.last_support_at = max(s.last_seen or s.first_seen for s in leader_stories)
     support = (len(leader_stories), len(_outlets(leader_stories)))
     return Detection(decisions, state, weights, leader, support)
+
+
+def _initial(decision: Decision, settings: AlertSettings) -> Decision:
+    """The first well-supported status of a fresh database: reported once, as such."""
+    details = {**decision.details, "initial_state": True}
+    reasons = (*decision.reasons, INITIAL_STATE)
+    suppressed = None if settings.initial_alert else INITIAL_STATE
+    return replace(decision, reasons=reasons, details=details, suppressed=suppressed)
 
 
 def _status_change(
@@ -293,10 +290,9 @@ def _status_change(
     if leader in (NONE, settled):
         return None
     backing = [s for s in window if s.status == leader]
-    if len(_outlets(backing)) < settings.min_outlets:
-        return _decision(
-            "status_change", settled, leader, backing, settings, suppressed=TOO_LITTLE_SUPPORT
-        )
+    short = _shortfall(backing, settings.min_outlets, settings.min_stories)
+    if short is not None:
+        return _decision("status_change", settled, leader, backing, settings, suppressed=short)
     total = sum(weights.values())
     margin = (weights.get(leader, 0) - weights.get(settled, 0)) / total
     if margin <= 0 or margin < settings.hysteresis:
@@ -413,7 +409,21 @@ def _decision(
 
 
 def _outlets(stories: Iterable[StoryView]) -> set[str]:
-    return {outlet for story in stories for outlet in story.outlets}
+    return outlet_groups(stories)
+
+
+def _shortfall(stories: list[StoryView], min_outlets: int, min_stories: int) -> str | None:
+    """Why some stories are not enough support, or None when they are.
+
+    One outlet is a single source, however many stories it printed; enough outlets
+    carrying too few independent stories are copies folded into one report.
+    """
+    outlets = len(_outlets(stories))
+    if outlets < min_outlets:
+        return SINGLE_SOURCE if outlets == 1 else TOO_LITTLE_SUPPORT
+    if len(stories) < min_stories:
+        return COPIES_FOLDED
+    return None
 
 
 def _span(value: timedelta) -> str:

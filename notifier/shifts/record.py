@@ -17,7 +17,7 @@ sends nothing; the detector still counts it as alerted, so its cooldown holds.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -37,10 +37,16 @@ from notifier.tables import Alert, Shift, Silence, TopicState
 
 
 def load_observations(
-    session: Session, topic: str, since: datetime, until: datetime
+    session: Session,
+    topic: str,
+    since: datetime,
+    until: datetime,
+    capped: Collection[str] = (),
 ) -> list[Observation]:
-    """The topic's articles as coverage; an article a person called not about the
-    topic is none (a corrected status needs nothing here: it is the stored status)."""
+    """The topic's articles published in (since, until] as coverage; `capped` names the
+    sources that add at most one outlet (configured sources other than aggregators). An
+    article a person called not about the topic is none (a corrected status needs
+    nothing here: it is the stored status)."""
     rows = session.exec(  # type: ignore[call-overload]
         select(
             Article.id,
@@ -49,6 +55,7 @@ def load_observations(
             Article.status,
             Article.confidence,
             Article.published,
+            Article.source,
         )
         .where(
             Article.topic == topic,
@@ -59,7 +66,10 @@ def load_observations(
         )
         .order_by(Article.id)
     ).all()
-    return [Observation(r[0], r[1], r[2], r[3], r[4], as_utc(r[5])) for r in rows]  # type: ignore[arg-type]
+    return [
+        Observation(r[0], r[1], r[2], r[3], r[4], as_utc(r[5]), r[6], r[6] in capped)  # type: ignore[arg-type]
+        for r in rows
+    ]
 
 
 def active_silence(session: Session, topic: str, now: datetime) -> Silence | None:
@@ -89,17 +99,22 @@ def detect_and_record(
     now: datetime | None = None,
     *,
     group_wait: timedelta | None = None,
+    capped: Collection[str] = (),
 ) -> list[Shift]:
     """Detect shifts for every topic at `now` and record them with their alerts.
 
     Returns every decision recorded (raised and suppressed), oldest topic first.
     The daemon passes `group_wait=alerts.group_wait`; a one-off crawl passes none.
+    `capped` names the configured sources that count as one outlet each (all but
+    aggregators), so one feed's many host spellings back nothing alone.
     """
     now = as_utc(now) or utcnow()
     recorded: list[Shift] = []
     for topic in topics:
         with session_scope(engine) as session:
-            recorded += _detect_topic(session, topic, alerts, channels, now, group_wait)
+            recorded += _detect_topic(
+                session, topic, alerts, channels, now, group_wait, frozenset(capped)
+            )
     return recorded
 
 
@@ -127,9 +142,10 @@ def _detect_topic(
     channels: Sequence[ChannelSettings],
     now: datetime,
     group_wait: timedelta | None,
+    capped: frozenset[str],
 ) -> list[Shift]:
     row = _lock_state(session, topic.name, now)
-    observations = load_observations(session, topic.name, now - lookback(settings), now)
+    observations = load_observations(session, topic.name, now - lookback(settings), now, capped)
     detection = detect_shifts(observations, DetectorState.from_json(row.state), settings, now)
     silence = active_silence(session, topic.name, now)
     shifts = [_record(session, topic.name, d, now, silence) for d in detection.decisions]

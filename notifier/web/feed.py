@@ -10,6 +10,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from crawler.clock import utcnow
+from notifier.reports import support_line
 
 ATOM = "http://www.w3.org/2005/Atom"
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -36,10 +37,20 @@ def shift_title(shift: Mapping[str, Any], topic_title: str) -> str:
     return title
 
 
+def status_line(status: Mapping[str, Any]) -> str:
+    """A topic's reported status as the feed states it: quiet says when support was last seen."""
+    text = f"{status['title']}: {status['status']}"
+    if status.get("since"):
+        text += f" since {status['since']}"
+    if status.get("last_support_at"):
+        text += f", last support {status['last_support_at']}"
+    return text
+
+
 def _summary(shift: Mapping[str, Any]) -> str:
     lines = [
         f"{shift['kind'].replace('_', ' ')} detected {shift['detected_at']}; "
-        f"support: {shift['support']['stories']} stories, {shift['support']['outlets']} outlets."
+        f"support: {support_line(dict(shift))}."
     ]
     lines += [f"Reason: {reason}" for reason in shift["reasons"]]
     for article in shift["articles"]:
@@ -55,12 +66,17 @@ def shifts_atom(
     *,
     base_url: str,
     topic_titles: Mapping[str, str],
+    statuses: Sequence[Mapping[str, Any]] = (),
 ) -> bytes:
     """Shifts as they are given (newest first, by the caller); text escaped by ElementTree."""
     ET.register_namespace("", ATOM)
     base = base_url.rstrip("/")
     feed = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(feed, f"{{{ATOM}}}title").text = "peacewatch: coverage shifts"
+    if statuses:
+        ET.SubElement(feed, f"{{{ATOM}}}subtitle").text = _xml_text(
+            "; ".join(status_line(s) for s in statuses)
+        )
     ET.SubElement(feed, f"{{{ATOM}}}id").text = f"{base}/shifts.atom"
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=f"{base}/shifts.atom")
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=f"{base}/")

@@ -288,7 +288,8 @@ def shifts_feed(request: Request, session: SessionDep) -> Response:
     shifts = list_shifts(session, newest_first=True, limit=100)
     public_url = getattr(request.app.state.dashboard.web, "public_url", None)
     base = str(public_url) if public_url else str(request.base_url)  # Host checked
-    body = shifts_atom(shifts, base_url=base, topic_titles=titles)
+    statuses = topic_status(session, request.app.state.dashboard.topics)
+    body = shifts_atom(shifts, base_url=base, topic_titles=titles, statuses=statuses)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 

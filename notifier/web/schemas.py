@@ -110,6 +110,8 @@ class TopicStatusOut(_Out):
     title: str
     status: str
     since: IsoTime | None
+    last_support_at: IsoTime | None = None
+    quiet: bool = False
     support: Support
     updated_at: IsoTime | None
 

@@ -56,6 +56,34 @@ def shifts(
         _print_shifts(rows)
 
 
+def _print_sweep(results: list[dict[str, Any]]) -> None:
+    """One row per value, then each value's raised shifts: how the rules behave on history."""
+    scored = "events_met" in results[0]
+    head = ["setting", "shifts", "suppressed", "alerts/month", "by month"]
+    table = Table(*head, *(["events met", "false alarms"] if scored else []))
+    for r in results:
+        months = ", ".join(f"{m} {n}" for m, n in r["by_month"].items()) or "none"
+        cells = [
+            f"{r['key']}={r['value']}",
+            str(r["shifts"]),
+            str(r["suppressed"]),
+            f"{r['alerts_per_month']:.1f}",
+            months,
+        ]
+        if scored:
+            cells += [f"{r['events_met']}/{r['events']}", str(r["false_alarms"])]
+        table.add_row(*(escape(c) for c in cells))
+    print_table(table)
+    for r in results:
+        console.print(f"{escape(r['key'])}={escape(r['value'])}:", highlight=False)
+        for s in (d for d in r["decisions"] if not d.get("suppressed")):
+            console.print(
+                f"  {short_time(s['detected_at'])} {s['kind']} {s['from']} → {s['to']} "
+                f"({s['support']['stories']} stories, {s['support']['outlets']} outlets)",
+                highlight=False,
+            )
+
+
 @app.command()
 def status(config: ConfigOption = None, json_output: JsonOption = False) -> None:
     """The reported status of each topic: what the coverage settled on, since when."""
@@ -72,6 +100,8 @@ def status(config: ConfigOption = None, json_output: JsonOption = False) -> None
     for row in rows:
         support = row["support"]
         since = f" since {short_time(row['since'])}" if row["since"] else ""
+        if row.get("last_support_at"):
+            since += f", last support {short_time(row['last_support_at'])}"
         console.print(
             f"{escape(row['title'])}: [bold]{row['status']}[/]{since} "
             f"({support['outlets']} outlets, {support['stories']} stories)"
@@ -85,6 +115,21 @@ def replay_command(
     strict: Annotated[
         bool, typer.Option("--strict", help="Stop at the first broken line (exit 2).")
     ] = False,
+    sweep: Annotated[
+        str | None,
+        typer.Option(
+            "--sweep",
+            metavar="KEY=V1,V2,...",
+            help="Replay once per value of one [alerts] key (e.g. alerts.min_outlets=2,3,4).",
+        ),
+    ] = None,
+    expected: Annotated[
+        Path | None,
+        typer.Option(
+            "--expected",
+            help="With --sweep: expected events (JSON) to count events met and false alarms.",
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Replay articles through dedup, classification and shift detection in time order.
@@ -96,7 +141,9 @@ def replay_command(
     line was left to replay); `--strict` stops at the first.
     """
     from notifier.reports import shift_dict
-    from notifier.shifts.replay import ReplayError, replay
+    from notifier.settings import AlertSettings
+    from notifier.shifts.replay import ReplayError, parse_lines, replay
+    from notifier.shifts.sweep import SweepError, load_expected, parse_sweep, score
     from scheduler.database import DatabaseError, open_database
 
     settings = settings_or_exit(config)
@@ -115,25 +162,32 @@ def replay_command(
             f"{escape(str(path))}: {escape(str(error))}", highlight=False, soft_wrap=True
         )
 
-    with tempfile.TemporaryDirectory(prefix="peacewatch-replay-") as scratch:
+    def run(alerts: AlertSettings, on_error: Any) -> list[dict[str, Any]]:
+        with tempfile.TemporaryDirectory(prefix="peacewatch-replay-") as scratch:
+            try:
+                engine = open_database(f"sqlite:///{Path(scratch) / 'replay.db'}")
+            except DatabaseError as exc:
+                fail(str(exc))
+            try:
+                recorded = replay(
+                    engine, lines, settings.topic(), alerts, settings.dedup, on_error=on_error
+                )
+            except ReplayError as exc:
+                fail(f"{path}: {exc}")
+            finally:
+                engine.dispose()
+            return [shift_dict(s) for s in recorded]
+
+    if expected is not None and sweep is None:
+        fail("--expected goes with --sweep")
+    plan: list[tuple[str, AlertSettings]] = []
+    if sweep is not None:
         try:
-            engine = open_database(f"sqlite:///{Path(scratch) / 'replay.db'}")
-        except DatabaseError as exc:
+            key, plan = parse_sweep(sweep, settings.alerts)
+            wanted = load_expected(expected) if expected is not None else None
+        except SweepError as exc:
             fail(str(exc))
-        try:
-            recorded = replay(
-                engine,
-                lines,
-                settings.topic(),
-                settings.alerts,
-                settings.dedup,
-                on_error=None if strict else report,
-            )
-        except ReplayError as exc:
-            fail(f"{path}: {exc}")
-        finally:
-            engine.dispose()
-        rows = [shift_dict(s) for s in recorded]
+    rows = run(plan[0][1] if plan else settings.alerts, None if strict else report)
     if broken:
         plural = "line" if len(broken) == 1 else "lines"
         err_console.print(
@@ -143,7 +197,63 @@ def replay_command(
         )
         if len(broken) == sum(1 for line in lines if line.strip()):
             fail(f"{path}: no line could be replayed")
+    if plan:
+        stream = parse_lines(lines, settings.topic().name, on_error=lambda _error: None)
+        span = (stream[0].candidate.published, stream[-1].candidate.published)
+        results = []
+        for index, (value, alerts) in enumerate(plan):
+            decided = rows if index == 0 else run(alerts, lambda _error: None)
+            results.append(
+                {"key": key, "value": value, **score(decided, wanted, span), "decisions": decided}
+            )
+        if json_output:
+            emit_json(results)
+        else:
+            _print_sweep(results)
+        return
+    if plan:
+        stream = parse_lines(lines, settings.topic().name, on_error=lambda _error: None)
+        span = (stream[0].candidate.published, stream[-1].candidate.published)
+        results = []
+        for index, (value, alerts) in enumerate(plan):
+            decided = rows if index == 0 else run(alerts, lambda _error: None)
+            results.append(
+                {"key": key, "value": value, **score(decided, wanted, span), "decisions": decided}
+            )
+        if json_output:
+            emit_json(results)
+        else:
+            _print_sweep(results)
+        return
     if json_output:
         emit_json(rows)
     else:
         _print_shifts(rows)
+
+
+def _print_sweep(results: list[dict[str, Any]]) -> None:
+    """One row per value, then each value's raised shifts: how the rules behave on history."""
+    scored = "events_met" in results[0]
+    head = ["setting", "shifts", "suppressed", "alerts/month", "by month"]
+    table = Table(*head, *(["events met", "false alarms"] if scored else []))
+    for r in results:
+        months = ", ".join(f"{m} {n}" for m, n in r["by_month"].items()) or "none"
+        cells = [
+            f"{r['key']}={r['value']}",
+            str(r["shifts"]),
+            str(r["suppressed"]),
+            f"{r['alerts_per_month']:.1f}",
+            months,
+        ]
+        if scored:
+            cells += [f"{r['events_met']}/{r['events']}", str(r["false_alarms"])]
+        table.add_row(*(escape(c) for c in cells))
+    print_table(table)
+    for r in results:
+        console.print(f"{escape(r['key'])}={escape(r['value'])}:", highlight=False)
+        for s in (d for d in r["decisions"] if not d.get("suppressed")):
+            console.print(
+                f"  {short_time(s['detected_at'])} {s['kind']} {s['from']} → {s['to']} "
+                f"({s['support']['stories']} stories, {s['support']['outlets']} outlets)",
+                highlight=False,
+            )

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -111,29 +113,34 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 def ingest(
     engine: Engine,
-    rows: list[tuple[str, str, str, datetime]],
+    rows: Sequence[tuple[Any, ...]],
     topic: TopicSettings | None = None,
 ) -> None:
-    """Store articles (outlet, title, status, published) as the crawler would.
+    """Store articles (outlet, title, status, published[, text]) as the crawler would.
 
     The status is the classifier's answer for that article: the Ingestor's own
-    extension point, so the ingest path runs whole.
+    extension point, so the ingest path runs whole. Without its own text, an article
+    gets one shared wire text, so same-story rows fold into one story.
     """
     topic = topic or TopicSettings()
-    labels = {one_line(title): status for _outlet, title, status, _when in rows}
+    labels = {one_line(row[1]): row[2] for row in rows}
 
     def classify(title: str, text: str) -> Classification:
         return Classification(labels.get(title, "none"), 0.9, [f"{title}."])
 
     ingestor = Ingestor([topic], classifiers={topic.name: classify})
-    for outlet, title, _status, when in rows:
+    for outlet, title, _status, when, *own in rows:
         text = (
-            f"{title}. Officials in Kyiv and Moscow confirmed the news to reporters; "
-            "mediators said the talks continue. The announcement followed a long day of "
-            "meetings between the two delegations, with envoys shuttling between hotels "
-            "and briefing their capitals by phone. Diplomats cautioned that the details "
-            "would take days to settle, and that monitors had yet to be agreed. "
-            f"Report filed by {outlet}."
+            own[0]
+            if own
+            else (
+                f"{title}. Officials in Kyiv and Moscow confirmed the news to reporters; "
+                "mediators said the talks continue. The announcement followed a long day of "
+                "meetings between the two delegations, with envoys shuttling between hotels "
+                "and briefing their capitals by phone. Diplomats cautioned that the details "
+                "would take days to settle, and that monitors had yet to be agreed. "
+                f"Report filed by {outlet}."
+            )
         )
         candidate = Candidate(
             url=f"https://{outlet}/news/{zlib.crc32(title.encode())}",
@@ -150,10 +157,33 @@ def ingest(
 CEASEFIRE = "Russia and Ukraine agree a 30-day ceasefire"
 
 
-def ceasefire_articles(
-    title: str = CEASEFIRE, when: datetime = T0
-) -> list[tuple[str, str, str, datetime]]:
+_WORDS = (
+    "envoy minister front line pause monitors border capital briefing statement delegation "
+    "shelling drone artillery village corridor prisoners exchange observers summit mediator "
+    "deadline proposal guarantees sanctions energy grid port grain convoy talks hotel phone "
+    "spokesman analyst reporter region withdrawal frontier treaty clause signature draft"
+).split()
+
+
+def own_text(outlet: str, title: str) -> str:
+    """An article written by `outlet` itself: words of its own, so it is its own story."""
+    rng = random.Random(f"{outlet}/{title}")
+    words = " ".join(rng.choice(_WORDS) for _ in range(80))
+    return f"{title}. Kyiv and Moscow, {outlet} reports on the talks: {words}."
+
+
+REUTERS_OWN = (
+    "Negotiators in Istanbul signed off on a month-long halt to fighting late on Friday, "
+    "according to two people briefed on the deal. Under the terms, artillery and drone "
+    "strikes stop along the whole front line from Saturday morning, and a joint "
+    "commission meets next week to draw up monitoring rules. European capitals welcomed "
+    "the step but warned that earlier pauses had unravelled within days."
+)
+
+
+def ceasefire_articles(title: str = CEASEFIRE, when: datetime = T0) -> list[tuple[Any, ...]]:
+    """Two outlets report a ceasefire in their own words: two independent reports."""
     return [
         ("apnews.com", title, "ceasefire", when),
-        ("reuters.com", title + " after talks in Istanbul", "ceasefire", when),
+        ("reuters.com", title + " after talks in Istanbul", "ceasefire", when, REUTERS_OWN),
     ]

@@ -12,7 +12,7 @@ from notifier.shifts.record import detect_and_record
 from scheduler.cli import app
 from scheduler.config import load_settings
 from scheduler.database import open_database
-from tests.alerts.conftest import ceasefire_articles, ingest
+from tests.alerts.conftest import ceasefire_articles, ingest, own_text
 
 
 @pytest.fixture
@@ -143,3 +143,34 @@ def test_silence_add_rejects_unknown_topic_and_bad_duration(config) -> None:
         str(config),
     )
     assert code == 2 and "--for: invalid duration" in err
+
+
+def test_status_decays_to_quiet_and_says_when_support_was_last_seen(config) -> None:
+    settings = load_settings(config)
+    engine = open_database(settings.database.url)
+    when = datetime(2025, 5, 1, 12, tzinfo=UTC)
+    title = "Ukraine and Russia peace talks stall again"
+    ingest(
+        engine,
+        [(o, f"{title} ({o})", "stalled", when, own_text(o, title)) for o in OUTLETS],
+    )
+    detect_and_record(engine, settings.topics, settings.alerts, [], when)
+    _, out, _ = cli("status", "--json", "--config", str(config))
+    (topic,) = json.loads(out)
+    assert (topic["status"], topic["quiet"]) == ("stalled", False)
+    assert topic["since"] == topic["last_support_at"] == when.isoformat()
+    later = when + timedelta(hours=25)  # past the 24 h window, no fresh support
+    detect_and_record(engine, settings.topics, settings.alerts, [], later)
+    engine.dispose()
+    _, out, _ = cli("status", "--json", "--config", str(config))
+    (topic,) = json.loads(out)
+    assert (topic["status"], topic["quiet"]) == ("quiet", True)
+    assert topic["since"] == later.isoformat()
+    assert topic["last_support_at"] == when.isoformat()
+    _, out, _ = cli("shifts", "--json", "--config", str(config))
+    assert [s["suppressed"] for s in json.loads(out) if s["to"] == "quiet"] == ["decayed to quiet"]
+    _, text, _ = cli("status", "--config", str(config))
+    assert "quiet" in text
+
+
+OUTLETS = ("bbc.co.uk", "dw.com", "npr.org")

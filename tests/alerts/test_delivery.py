@@ -15,7 +15,7 @@ from notifier.reports import list_shifts
 from notifier.settings import AlertSettings, ChannelSettings
 from notifier.shifts.record import detect_and_record
 from notifier.tables import Alert, DeliveryAttempt, Shift
-from tests.alerts.conftest import T0, ceasefire_articles, ingest
+from tests.alerts.conftest import T0, ceasefire_articles, ingest, own_text
 
 SECRET = "s3cret"
 FAST = AlertSettings(backoff_base="1s", max_backoff="2s", dead_after="1h")
@@ -63,7 +63,7 @@ async def test_shift_sends_one_email_and_one_signed_webhook(engine, receiver, sm
     body = json.loads(request.body)
     assert body["shift"]["kind"] == "decisive_status"
     assert (body["shift"]["from"], body["shift"]["to"]) == ("none", "ceasefire")
-    assert body["shift"]["support"] == {"stories": 1, "outlets": 2}
+    assert body["shift"]["support"] == {"stories": 2, "outlets": 2}
     assert body["shift"]["detected_at"] == T0.isoformat()
     assert {a["outlet"] for a in body["articles"]} <= {"apnews.com", "reuters.com"}
     assert set(body["articles"][0]) >= {"title", "url", "outlet", "status"}
@@ -155,7 +155,7 @@ async def test_title_with_crlf_and_script_stays_inert(engine, smtp, receiver) ->
         engine,
         [
             ("apnews.com", evil, "ceasefire", T0),
-            ("reuters.com", evil + " in Istanbul", "ceasefire", T0),
+            ("reuters.com", evil + " in Istanbul", "ceasefire", T0, own_text("r", evil)),
         ],
     )
     detect_and_record(engine, [_topic()], FAST, chans, now=T0)
@@ -243,7 +243,13 @@ async def test_routing_min_kind_digest_and_group_wait(engine) -> None:
     ingest(
         engine,
         [
-            (o, f"Talks under way in Istanbul, day {i}", "ongoing", T0 + timedelta(hours=7))
+            (
+                o,
+                f"Talks under way in Istanbul, day {i}",
+                "ongoing",
+                T0 + timedelta(hours=7),
+                own_text(o, "Talks under way in Istanbul"),
+            )
             for i, o in enumerate(
                 (
                     "bbc.co.uk",

@@ -10,6 +10,10 @@ from notifier.shifts.detect import DetectorState, Observation, detect_shifts, st
 
 T = datetime(2025, 3, 1, tzinfo=UTC)
 SETTINGS = AlertSettings()
+# The mechanics below (hysteresis, edges, cooldowns) are built from one wide story per
+# status; WIRE lets a single story count so they test those rules, not independence
+# (tests/alerts/test_independence.py covers that).
+WIRE = AlertSettings(min_stories=1, decisive_min_stories=1)
 _ids = count(1)
 
 
@@ -39,34 +43,34 @@ def test_story_status_is_the_majority_of_its_outlets_not_one_odd_copy() -> None:
 def test_status_change_needs_support_and_is_noted_once() -> None:
     one = story(1, "stalled", ["a.com"], T)
     first = run(one)
-    assert summary(first) == [("status_change", "none", "stalled", (), "too little support")]
+    assert summary(first) == [("status_change", "none", "stalled", (), "single source")]
     again = run(one, first.state, T + timedelta(minutes=5))
     assert summary(again) == []
     three = one + story(2, "stalled", ["b.com", "c.com"], T + timedelta(hours=1))
     raised = run(three, again.state, T + timedelta(hours=1))
-    assert summary(raised) == [("status_change", "none", "stalled", (), None)]
+    assert summary(raised) == [("status_change", "none", "stalled", ("initial state",), None)]
     assert raised.state.status == "stalled" and raised.state.since == T + timedelta(hours=1)
     assert (raised.decisions[0].stories, raised.decisions[0].outlets) == (2, 3)
 
 
 def test_hysteresis_keeps_a_near_tie_from_flapping() -> None:
     base = story(1, "stalled", [f"s{i}.com" for i in range(10)], T)
-    state = run(base).state
+    state = run(base, settings=WIRE).state
     close = base + story(2, "ongoing", [f"o{i}.com" for i in range(11)], T + timedelta(hours=7))
-    tied = run(close, state, T + timedelta(hours=7))
+    tied = run(close, state, T + timedelta(hours=7), settings=WIRE)
     assert summary(tied) == [("status_change", "stalled", "ongoing", (), "hysteresis")]
     assert tied.state.status == "stalled"
     clear = close + story(3, "ongoing", ["x.com", "y.com"], T + timedelta(hours=8))
-    moved = run(clear, tied.state, T + timedelta(hours=8))
+    moved = run(clear, tied.state, T + timedelta(hours=8), settings=WIRE)
     assert summary(moved) == [("status_change", "stalled", "ongoing", (), None)]
 
 
 def test_decisive_status_in_two_outlets_within_six_hours_fires_once() -> None:
     base = story(1, "ongoing", [f"o{i}.com" for i in range(8)], T)
-    state = run(base).state
+    state = run(base, settings=WIRE).state
     one = base + story(2, "ceasefire", ["a.com"], T + timedelta(hours=1))
     noted = run(one, state, T + timedelta(hours=1))
-    assert summary(noted) == [("decisive_status", "ongoing", "ceasefire", (), "too little support")]
+    assert summary(noted) == [("decisive_status", "ongoing", "ceasefire", (), "single source")]
     two = one + story(3, "ceasefire", ["b.com"], T + timedelta(hours=6, minutes=30))
     # b.com arrives 5h30 after a.com: both inside the 6h window.
     fired = run(two, noted.state, T + timedelta(hours=6, minutes=30))
@@ -106,20 +110,20 @@ def test_kinds_firing_together_merge_into_one_decision() -> None:
     result = run(burst, state, now)
     raised = [d for d in result.decisions if d.suppressed is None]
     assert [(d.kind, d.to_status, d.reasons) for d in raised] == [
-        ("decisive_status", "ceasefire", ("status_change", "surge"))
+        ("decisive_status", "ceasefire", ("status_change", "surge", "initial state"))
     ]
     assert result.state.status == "ceasefire"
 
 
 def test_a_later_shift_to_the_same_status_within_the_cooldown_is_suppressed() -> None:
     base = story(1, "ongoing", [f"o{i}.com" for i in range(6)], T)
-    state = run(base).state
+    state = run(base, settings=WIRE).state
     cease = base + story(2, "ceasefire", ["a.com", "b.com"], T + timedelta(hours=1))
-    fired = run(cease, state, T + timedelta(hours=1))
+    fired = run(cease, state, T + timedelta(hours=1), settings=WIRE)
     assert [d.kind for d in fired.decisions if d.suppressed is None] == ["decisive_status"]
     assert fired.state.status == "ongoing"
     lead = cease + story(3, "ceasefire", [f"x{i}.com" for i in range(8)], T + timedelta(hours=3))
-    later = run(lead, fired.state, T + timedelta(hours=3))
+    later = run(lead, fired.state, T + timedelta(hours=3), settings=WIRE)
     assert [(d.kind, d.suppressed.split(":")[0]) for d in later.decisions] == [
         ("status_change", "cooldown")
     ]

@@ -58,13 +58,20 @@ def test_new_items_that_shift_coverage_alert_a_webhook_once(tmp_path, daemons):
         daemon.wait_for(r'"event": "poll".*"source": "paper"')
         assert hooks.hits("/hook") == 0
 
+        # Two outlets report the ceasefire in their own words: two independent reports
+        # (one wire text printed by both would be one report, and alert nothing).
+        reports = {
+            "wire": "Kyiv and Moscow agreed a full ceasefire that took effect at midnight, "
+            "officials from both sides said after talks mediated by Turkey.",
+            "paper": "Guns fell silent along the front on Tuesday as a month-long truce "
+            "between Russia and Ukraine began, our correspondent in Kyiv writes.",
+        }
         for name in entries:
             entries[name].append(
                 Entry(
                     f"Russia and Ukraine agree a 30-day ceasefire, {name} reports",
                     f"https://{name}.com/world/ceasefire-agreed.html",
-                    "Kyiv and Moscow agreed a full ceasefire that took effect at midnight, "
-                    "officials from both sides said after talks mediated by Turkey.",
+                    reports[name],
                     datetime.now(UTC),
                 )
             )

@@ -15,6 +15,19 @@ from tests.feeds import Entry, rss
 from tests.hostile.trickle import TrickleReceiver
 from tests.servers import LocalHTTPServer, Response
 
+# Each outlet reports in its own words: independent reports, not one wire text.
+CEASEFIRE = {
+    "wire": "Kyiv and Moscow agreed a full ceasefire that took effect at midnight, "
+    "officials from both sides said after talks mediated by Turkey.",
+    "paper": "Guns fell silent along the front on Tuesday as a month-long truce between "
+    "Russia and Ukraine began, our correspondent in Kyiv writes.",
+}
+COLLAPSE = {
+    "wire": "The talks between Kyiv and Moscow collapsed on Tuesday when both "
+    "delegations walked out; mediators said negotiations were suspended.",
+    "paper": "Negotiations broke down in Istanbul as the Russian and Ukrainian teams left "
+    "the table, and the hosts called off the next round indefinitely.",
+}
 INTERVAL = 2.0
 
 
@@ -57,8 +70,7 @@ def test_a_trickling_receiver_does_not_hold_up_the_other_channel(tmp_path, daemo
                 Entry(
                     f"Russia and Ukraine agree a 30-day ceasefire, {name} reports",
                     f"https://{name}.com/world/ceasefire-agreed.html",
-                    "Kyiv and Moscow agreed a full ceasefire that took effect at midnight, "
-                    "officials from both sides said after talks mediated by Turkey.",
+                    CEASEFIRE[name],
                     datetime.now(UTC),
                 )
             )
@@ -76,8 +88,7 @@ def test_a_trickling_receiver_does_not_hold_up_the_other_channel(tmp_path, daemo
                 Entry(
                     f"Russia-Ukraine talks collapse as delegations walk out, {name} reports",
                     f"https://{name}.com/world/talks-collapse.html",
-                    "The talks between Kyiv and Moscow collapsed on Tuesday when both "
-                    "delegations walked out; mediators said negotiations were suspended.",
+                    COLLAPSE[name],
                     datetime.now(UTC),
                 )
             )

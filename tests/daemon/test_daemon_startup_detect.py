@@ -15,10 +15,13 @@ from scheduler.pipeline import build_ingestor
 from tests.conftest import write_config
 from tests.servers import LocalHTTPServer, Response
 
-CEASEFIRE = (
-    "Kyiv and Moscow agreed a full ceasefire that took effect at midnight, officials from "
-    "both sides said after talks mediated by Turkey."
-)
+# Two outlets, each in its own words: two independent reports of the ceasefire.
+CEASEFIRE = {
+    "wire": "Kyiv and Moscow agreed a full ceasefire that took effect at midnight, officials "
+    "from both sides said after talks mediated by Turkey.",
+    "paper": "Guns fell silent along the front on Tuesday as a month-long truce between "
+    "Russia and Ukraine began, our correspondent in Kyiv writes.",
+}
 
 
 def test_daemon_detects_at_start_what_a_killed_one_stored(tmp_path, daemons):
@@ -43,7 +46,7 @@ def test_daemon_detects_at_start_what_a_killed_one_stored(tmp_path, daemons):
                         url=f"https://{outlet}.com/world/ceasefire.html",
                         title=f"Russia and Ukraine agree a 30-day ceasefire, {outlet} reports",
                         topic=settings.topics[0].name,
-                        summary=CEASEFIRE,
+                        summary=CEASEFIRE[outlet],
                         published=now,
                     )
                     for outlet in ("wire", "paper")
