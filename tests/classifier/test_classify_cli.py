@@ -211,7 +211,10 @@ def test_reclassify_updates_stored_articles(tmp_path: Path) -> None:
     config = tmp_path / "pw.toml"
     config.write_text(f'[database]\nurl = "sqlite:///{db}"\n', encoding="utf-8")
     engine = open_database(f"sqlite:///{db}")
-    titles = ["Ukraine peace talks collapse", "Russia and Ukraine agree energy truce"]
+    titles = [
+        "Russia-Ukraine peace talks collapse as delegations walk out",
+        "Russia and Ukraine agree energy truce",
+    ]
     with Session(engine) as session:
         session.add(_article(1, titles[0], "none"))
         session.add(_article(2, titles[1], "ceasefire"))

@@ -10,6 +10,7 @@ import pytest
 from crawler.model import DECISIVE, STATUSES, Classification
 from crawler.settings import TopicSettings
 from crawler.status.backend import make_classifier, make_classifiers
+from crawler.status.learned.model import LearnedReader
 from crawler.status.lexicon import LexiconError, load_lexicon
 from crawler.status.rules import RulesClassifier, classify
 from tests.eval.status import evaluate, load_rows, rules_alone, written_items
@@ -187,9 +188,11 @@ def test_missing_lexicon_file(tmp_path: Path) -> None:
 
 
 def test_make_classifiers_per_topic() -> None:
-    classifiers = make_classifiers([TopicSettings(), TopicSettings(name="other")])
+    other = TopicSettings.model_validate({"name": "other", "classifier": {"backend": "rules"}})
+    classifiers = make_classifiers([TopicSettings(), other])
     assert set(classifiers) == {"russia-ukraine-talks", "other"}
     assert classifiers["other"]("Ukraine talks collapse", "").status == "collapsed"
+    assert isinstance(classifiers["russia-ukraine-talks"], LearnedReader)
 
 
 def test_labelled_set_is_big_varied_and_split() -> None:
