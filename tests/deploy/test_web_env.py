@@ -1,13 +1,12 @@
-"""What a user of the container meets, checked without building it (test_image.py builds it).
-
-The environment overrides of `[web]` (PEACEWATCH_WEB_HOST/_PORT/_TOKEN) and the
-HEALTHCHECK command are exercised against a real `peacewatch run` process.
+"""What a user of the container meets, checked without building it (test_image.py
+builds it; tests/daemon/test_deploy.py reads the files): the environment overrides of
+`[web]` (PEACEWATCH_WEB_HOST/_PORT/_TOKEN) and the HEALTHCHECK command, against a real
+`peacewatch run` process.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -20,7 +19,6 @@ from tests.conftest import CLI, write_config
 from tests.daemon.conftest import Daemon
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCKERFILE = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
 
 
 def _free_port() -> int:
@@ -43,25 +41,6 @@ def daemon_box() -> Iterator[list[Daemon]]:
     yield started
     for daemon in started:
         daemon.kill()
-
-
-def test_dockerignore_keeps_repository_clutter_out_of_the_context() -> None:
-    patterns = {
-        line.strip()
-        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    }
-    for needed in (".git", "tests", "*.db", ".venv", "venv", "peacewatch.toml", ".*_cache"):
-        assert needed in patterns, needed
-
-
-def test_dockerfile_keeps_state_in_a_volume_and_checks_the_configured_port() -> None:
-    assert re.search(r'^VOLUME \["/var/lib/peacewatch"\]', DOCKERFILE, re.M)
-    assert re.search(r"^ARG BASE_IMAGE=python:3\.11-slim$", DOCKERFILE, re.M)
-    assert DOCKERFILE.count("FROM ${BASE_IMAGE}") == 2
-    healthcheck = DOCKERFILE[DOCKERFILE.index("HEALTHCHECK") :].split("\nCMD [")[0]
-    assert "8080" not in healthcheck and "scheduler.healthcheck" in healthcheck
-    assert "PEACEWATCH_WEB_HOST=0.0.0.0" in DOCKERFILE
 
 
 def test_environment_overrides_the_web_port_and_the_healthcheck_follows_it(
