@@ -33,6 +33,13 @@ from scheduler.render_config import render_config
 from scheduler.settings import DaemonSettings
 
 CONFIG_ENV = "PEACEWATCH_CONFIG"
+WEB_ENV = {
+    "host": "PEACEWATCH_WEB_HOST",
+    "port": "PEACEWATCH_WEB_PORT",
+    "token": "PEACEWATCH_WEB_TOKEN",
+}
+"""Environment variables that override `[web]` keys: a container sets where to listen
+without editing the user's mounted config (whose 127.0.0.1 would reach nothing)."""
 DEFAULT_PATH = Path("peacewatch.toml")
 DEFAULT_SOURCES = Path(__file__).with_name("default_sources.toml")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -211,10 +218,28 @@ def parse_settings(text: str, origin: str = "config") -> Settings:
         raw = _interpolate(raw, ())
     except ConfigError as exc:
         raise ConfigError(f"{origin}: {exc}") from None
+    _web_from_environment(raw)
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{origin}: {_first_error(exc, raw)}") from None
+
+
+def _web_from_environment(raw: dict[str, Any]) -> None:
+    """Apply $PEACEWATCH_WEB_HOST / _PORT / _TOKEN over `[web]` when set and not blank."""
+    web = raw.get("web")
+    if web is not None and not isinstance(web, dict):
+        return  # the model reports the malformed section itself
+    for key, name in WEB_ENV.items():
+        value = os.environ.get(name, "").strip()
+        if not value:
+            continue
+        if key == "port":
+            if not value.isdigit() or int(value) > 65535:
+                raise ConfigError(f"${name}: expected a port number 0-65535, got {value!r}")
+            raw.setdefault("web", {})[key] = int(value)
+        else:
+            raw.setdefault("web", {})[key] = value
 
 
 def _interpolate(value: Any, where: tuple[str | int, ...]) -> Any:

@@ -258,3 +258,14 @@ def test_crawl_one_source_and_unknown_source(http_server, cli, config_path, db_u
     bad = cli("crawl", flag, "nope", "--json")
     assert bad.exit_code != 0
     assert "nope" in bad.stderr and bad.stdout == ""
+
+
+def test_abc_news_links_are_counted_as_abcnews_not_go_com(http_server, cli, config_path, db_url):
+    entry = talks_entry(1, base="https://abcnews.go.com")
+    other = talks_entry(2, base="https://www.go.com")
+    feed = _feed(http_server, "/abc.xml", rss([entry, other]))
+    write_config(config_path, database=db_url, sources=[feed])
+    assert cli("crawl", "--json").exit_code == 0
+    outlets = {a["title"]: a["outlet"] for a in cli("articles", "--json").json()}
+    assert outlets[entry.title] == "abcnews.go.com"
+    assert outlets[other.title] == "go.com"

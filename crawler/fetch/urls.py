@@ -111,13 +111,26 @@ def canonical_or_none(url: str) -> str | None:
         return None
 
 
+SHARED_PARENTS = frozenset({"go.com"})
+"""Registrable domains that several outlets share, each on its own subdomain: ABC News
+is abcnews.go.com (Disney's go.com also carried ESPN and others), so "go.com" names no
+outlet. Under these the outlet is the first label below the domain plus the domain."""
+_IGNORED_LABELS = frozenset({"www", "m", "amp", "mobile"})
+
+
 @lru_cache(maxsize=65536)
 def outlet_of(url: str) -> str:
-    """The registrable domain of a URL (the host, for an IP address or a bare host)."""
+    """The registrable domain of a URL (the host, for an IP address or a bare host);
+    under a shared parent (`SHARED_PARENTS`), the outlet's own subdomain of it."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     parts = _extract(host)
     if parts.domain and parts.suffix:
-        return f"{parts.domain}.{parts.suffix}"
+        registrable = f"{parts.domain}.{parts.suffix}"
+        if registrable in SHARED_PARENTS:
+            labels = [x for x in parts.subdomain.split(".") if x and x not in _IGNORED_LABELS]
+            if labels:
+                return f"{labels[-1]}.{registrable}"
+        return registrable
     return host
 
 

@@ -285,8 +285,37 @@ class RulesClassifier:
             if hit.status == best:
                 per_sentence[hit.sentence] = per_sentence.get(hit.sentence, 0.0) + hit.weight
         order = sorted(per_sentence, key=lambda i: (-per_sentence[i], i))
-        evidence = [sentences[i][0] for i in order[: self._evidence_max]]
+        evidence = _distinct([sentences[i][0] for i in order])[: self._evidence_max]
         return Classification(best, round(min(1.0, max(0.0, confidence)), 3), evidence)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _stems(sentence: str) -> list[str]:
+    """Words cut to five letters, so "agree"/"agreed" and "talks"/"talk" compare equal."""
+    return [w[:5] for w in _WORD.findall(sentence.lower())]
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    """A headline and the lede that restates it ("Ukraine, Russia agree energy truce" /
+    "Ukraine and Russia agreed an energy truce, the Kremlin said."): nearly all of the
+    shorter one's words are in the longer, which is not much longer. A short headline
+    inside a long sentence that says more ("Talks stall" in a 12-word lede) is kept."""
+    short, long = sorted((_stems(a), _stems(b)), key=len)
+    if not short:
+        return False
+    shared = len(set(short) & set(long)) / len(set(short))
+    return shared >= 0.8 and len(long) <= 2.5 * len(short)
+
+
+def _distinct(sentences: list[str]) -> list[str]:
+    """Evidence in order of weight, without sentences that repeat one already shown."""
+    kept: list[str] = []
+    for sentence in sentences:
+        if not any(_near_duplicate(sentence, seen) for seen in kept):
+            kept.append(sentence)
+    return kept
 
 
 def _scan(

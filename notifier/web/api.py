@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BeforeValidator
 from sqlmodel import Session
 
+from crawler.model import STATUSES
 from crawler.store.reports import list_articles, list_sources, list_stories
 from notifier.reports import list_alerts, list_shifts, topic_status
 from notifier.web.schemas import AlertOut, ArticleOut, ShiftOut, SourceOut, StoryOut, TopicStatusOut
@@ -46,6 +48,9 @@ def _rfc3339(value: Any) -> datetime:
 
 
 DateTimeParam = Annotated[datetime, BeforeValidator(_rfc3339)]
+StatusParam = Enum("StatusParam", {s: s for s in STATUSES}, type=str)  # type: ignore[misc]
+"""The statuses `--status` accepts: anything else is a 422 naming them, as the CLI
+refuses it, rather than an empty list that reads as "no such articles"."""
 
 
 @router.get("/status", response_model=list[TopicStatusOut])
@@ -57,7 +62,7 @@ def api_status(request: Request, session: SessionDep) -> Any:
 @router.get("/articles", response_model=list[ArticleOut])
 def api_articles(
     session: SessionDep,
-    status: str | None = None,
+    status: Annotated[StatusParam | None, Query(description="Only this status")] = None,
     outlet: str | None = None,
     topic: str | None = None,
     since: Annotated[DateTimeParam | None, Query(description="Published at or after")] = None,
@@ -68,7 +73,7 @@ def api_articles(
     """Stored articles, newest first (`peacewatch articles --json`)."""
     return list_articles(
         session,
-        status=status,
+        status=status.value if status is not None else None,
         outlet=outlet,
         topic=topic,
         since=since,

@@ -109,7 +109,7 @@ def check_bind(host: str, token: str | None) -> None:
     if not is_loopback(host) and not effective_token(token):
         raise BindError(
             f"refusing to serve on {host}: binding beyond 127.0.0.1 needs [web] token "
-            "in the config, not blank (requests must then carry it)"
+            "in the config or $PEACEWATCH_WEB_TOKEN, not blank (requests must then carry it)"
         )
 
 

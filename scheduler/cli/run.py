@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -34,9 +34,7 @@ def run(
     from crawler.runtime.loop import run as run_loop
     from notifier.web import BindError, check_bind
     from scheduler.daemon import logs
-    from scheduler.daemon.daemon import Daemon
     from scheduler.daemon.instance_lock import AlreadyRunning, InstanceLock
-    from scheduler.daemon.ops_web import WebError
 
     if log_format not in (None, "text", "json"):
         fail(f"--log-format: expected text or json, got {log_format!r}")
@@ -46,14 +44,18 @@ def run(
     except BindError as exc:
         fail(str(exc))
     chosen: LogFormat = log_format or settings.daemon.log_format  # type: ignore[assignment]
+    logs.configure(chosen)
     lock = InstanceLock(settings.database.url)
     try:
         lock.acquire()
     except AlreadyRunning as exc:
         fail(str(exc), code=1)
+    _announce(settings)
     try:
         engine = engine_or_exit(settings)
-        logs.configure(chosen)
+
+        from scheduler.daemon.daemon import Daemon  # the heavy imports, after the summary
+        from scheduler.daemon.ops_web import WebError
 
         try:
             code = run_loop(Daemon(settings, engine).run())
@@ -63,3 +65,32 @@ def run(
     finally:
         lock.release()
     raise typer.Exit(code)
+
+
+def _announce(settings: Any) -> None:
+    """Say at once what the daemon is about to do, before the seconds of imports and
+    worker start-up: which sources, which database, where the dashboard will be. Each
+    source's first outcome then follows as its own `poll …` line."""
+    import logging
+
+    from scheduler.daemon.logs import log
+
+    sources = [s for s in settings.sources if s.enabled]
+    kinds: dict[str, int] = {}
+    for source in sources:
+        kinds[source.kind] = kinds.get(source.kind, 0) + 1
+    web = settings.web
+    host = f"[{web.host}]" if ":" in web.host else web.host
+    dashboard = f"http://{host}:{web.port}/"
+    names = ", ".join(s.name for s in sources[:8]) + (", …" if len(sources) > 8 else "")
+    by_kind = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    log(
+        logging.INFO,
+        f"peacewatch run: {len(sources)} sources ({by_kind or 'none'}: {names}), "
+        f"database {settings.database.url}, dashboard on {dashboard}; "
+        "first polls start now, each source's outcome follows",
+        event="starting",
+        sources=[s.name for s in sources],
+        database=settings.database.url,
+        dashboard=dashboard,
+    )

@@ -58,6 +58,7 @@ from scheduler.pipeline import build_ingestor
 
 GRACE = 6.0  # seconds in-flight polls get to finish after SIGTERM before being cancelled
 RETRY_SOON = timedelta(milliseconds=500)
+FIRST_SPREAD = 2.0  # seconds over which never-polled sources' first polls are spread
 DB_RETRY = timedelta(seconds=1)
 """First wait before polling again a source whose poll the database failed; it doubles
 with each further failure, up to `DB_RETRY_MAX`."""
@@ -169,7 +170,10 @@ class Daemon:
             ).scalars()
             now = utcnow()
             for row in rows:
-                spread = row.interval_seconds * self.settings.daemon.jitter
+                # A source never polled is due now: its first poll is spread over a
+                # couple of seconds at most, not over the interval's jitter (up to 90 s
+                # for 15 min), so a new install hears from every source at once.
+                spread = min(row.interval_seconds * self.settings.daemon.jitter, FIRST_SPREAD)
                 first = now + timedelta(seconds=self._rng.uniform(0, spread))
                 due = row.next_poll_at
                 self._due[row.name] = max(due, now) if due is not None else first

@@ -52,6 +52,7 @@ def configure(fmt: Literal["text", "json"] = "text", level: int = logging.INFO) 
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations' chatter at start
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)

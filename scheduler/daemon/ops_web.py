@@ -44,6 +44,21 @@ class Liveness(Protocol):
 
 
 @dataclass
+class ServeLiveness:
+    """`peacewatch serve`'s answer to the health check: it polls nothing, so it is
+    healthy while its database answers (no scheduler, no staleness of polls)."""
+
+    engine: Engine
+    started_at: datetime = field(default_factory=utcnow)
+    stale_after: timedelta = timedelta(days=36500)
+    watches_sources: bool = False
+    database_error: str | None = None
+
+    def scheduler_running(self) -> bool:
+        return True
+
+
+@dataclass
 class Health:
     ok: bool
     reasons: list[str] = field(default_factory=list)

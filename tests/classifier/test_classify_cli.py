@@ -244,3 +244,22 @@ def test_the_installed_command_runs_classify(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["status"] == "scheduled"
+
+
+def test_evidence_does_not_repeat_the_headline_in_its_lede(tmp_path: Path) -> None:
+    article = tmp_path / "truce.txt"
+    article.write_text(
+        "Ukraine and Russia agree to an energy ceasefire\n"
+        "Ukraine and Russia have agreed to an energy ceasefire, the Kremlin said on Tuesday. "
+        "The truce covers power plants and will be monitored by observers. "
+        "Both sides confirmed the ceasefire took effect at midnight.\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["classify", str(article), "--json"])
+    assert result.exit_code == 0, result.stderr
+    reading = json.loads(result.stdout)
+    assert reading["status"] == "ceasefire"
+    assert reading["evidence"] == [
+        "Ukraine and Russia agree to an energy ceasefire",
+        "Both sides confirmed the ceasefire took effect at midnight.",
+    ]

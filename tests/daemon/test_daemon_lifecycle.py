@@ -162,3 +162,35 @@ def test_restart_after_sigkill_loses_and_repeats_nothing(tmp_path, farm, daemons
         assert leased.fetchone() == (0,)
         stored = conn.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone()
         assert stored == (len(expected), len(expected))
+
+
+def test_first_minute_says_what_it_will_do_and_hears_from_every_source(tmp_path, farm, daemons):
+    names = [f"outlet{i}" for i in range(12)]
+    db = tmp_path / "pw.db"
+    config = write_config(
+        tmp_path / "pw.toml",
+        database=f"sqlite:///{db}",
+        sources=[{"name": n, "url": farm.feed(n), "interval": "15m"} for n in names],
+        sections={"web": {"port": 0}},  # the default jitter: up to 90 s for 15 min
+    )
+    began = time.monotonic()
+    daemon = daemons(config, "--log-format", "json")
+    line = daemon.wait_for(r'"event": "starting"', timeout=15).string
+    announced = time.monotonic() - began
+    summary = json.loads(line)
+    assert summary["sources"] == names
+    assert summary["database"] == f"sqlite:///{db}"
+    assert summary["dashboard"] == "http://127.0.0.1:0/"
+    assert "12 sources" in summary["message"]
+    assert announced < 4, f"summary after {announced:.1f} s"
+    daemon.started()
+    started = time.monotonic()
+    pending = set(names)
+    deadline = started + 15
+    while pending and time.monotonic() < deadline:
+        for record in json_lines(daemon.lines):
+            if record.get("event") == "poll":
+                pending.discard(record["source"])
+        time.sleep(0.1)
+    assert not pending, f"no first outcome within 15 s of start from {sorted(pending)}"
+    assert daemon.terminate()[0] == 0

@@ -5,6 +5,7 @@ and the Dockerfile runs as non-root with a health check on /healthz."""
 from __future__ import annotations
 
 import configparser
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -78,9 +79,38 @@ def test_systemd_unit_is_valid_and_hardened(tmp_path):
 
 def test_dockerfile_is_slim_non_root_and_health_checked():
     text = (DEPLOY / "Dockerfile").read_text()
-    assert "FROM python:3.11-slim" in text
+    assert re.search(r"^ARG BASE_IMAGE=python:3\.11-slim$", text, re.M)  # the default base
+    assert text.count("FROM ${BASE_IMAGE}") == 2
     user = [line for line in text.splitlines() if line.startswith("USER ")]
     assert user and user[-1].split()[1] not in ("root", "0")
-    health = text[text.index("HEALTHCHECK") :]
-    assert "/healthz" in health.split("CMD", 2)[1]
+    health = text[text.index("HEALTHCHECK") :].split("\nCMD [")[0]
+    # It asks /healthz on the port the effective config listens on, not a fixed 8080.
+    assert "scheduler.healthcheck" in health and "8080" not in health
     assert 'CMD ["peacewatch", "run"' in text
+
+
+def test_dockerfile_keeps_state_in_a_volume_and_listens_where_published():
+    text = (DEPLOY / "Dockerfile").read_text()
+    assert re.search(r'^VOLUME \["/var/lib/peacewatch"\]', text, re.M)
+    assert "PEACEWATCH_WEB_HOST=0.0.0.0" in text  # a mounted 127.0.0.1 config still answers
+
+
+def test_dockerignore_keeps_repository_clutter_out_of_the_context():
+    patterns = {
+        line.strip()
+        for line in (DEPLOY.parent / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for needed in (".git", "tests", "*.db", ".venv", "venv", "peacewatch.toml", ".*_cache"):
+        assert needed in patterns, needed
+
+
+def test_compose_instructions_set_the_token_compose_requires():
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    required = compose["services"]["peacewatch"]["environment"]["PEACEWATCH_WEB_TOKEN"]
+    assert required.startswith("${PEACEWATCH_WEB_TOKEN:?")
+    readme = (DEPLOY / "README.md").read_text()
+    section = readme[readme.index("## Docker Compose") : readme.index("## systemd")]
+    commands = section[section.index("```sh") : section.index("```", section.index("```sh") + 5)]
+    assert "PEACEWATCH_WEB_TOKEN=" in commands and "POSTGRES_PASSWORD=" in commands
+    assert "0.0.0.0" in section and "token" in section
