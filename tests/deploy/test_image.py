@@ -32,6 +32,7 @@ FIGURES = ROOT / "tests" / "output" / "image.json"
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.image,
     pytest.mark.timeout(2400),
     pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools())),
 ]
