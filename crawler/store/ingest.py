@@ -142,12 +142,15 @@ class _Batch:
         self.rows: list[_Row] = []
         self.stories: list[dict[str, Any]] = []
 
-    def find_story(self, fp: Fingerprint, keys: np.ndarray) -> int | None:
+    def find_story(
+        self, fp: Fingerprint, keys: np.ndarray, published: datetime | None
+    ) -> int | None:
         return self.index.find_story(
             fp,
             lambda ids: {i: (self.rows[i].values["title"], self.rows[i].body) for i in ids},
             lambda ids: {i: self.rows[i].fp.signature for i in ids},
             keys,
+            published,
         )
 
     def new_story(self, topic: str, first_seen: datetime, now: datetime) -> int:
@@ -155,7 +158,14 @@ class _Batch:
         return -len(self.stories)
 
     def add(self, row: _Row) -> None:
-        self.index.add(len(self.rows), row.story, row.fp.signature, row.fp.shingles, row.keys)
+        self.index.add(
+            len(self.rows),
+            row.story,
+            row.fp.signature,
+            row.fp.shingles,
+            row.keys,
+            row.values["published"],
+        )
         self.rows.append(row)
 
 
@@ -185,7 +195,7 @@ class Ingestor:
     def refresh_index(self, session: Session) -> None:
         """Load signatures stored since the last look (by this or any other worker)."""
         rows = articles.signatures_since(session, self._loaded_upto)
-        self.dedup.load((i, story, sig) for i, story, sig in rows if story is not None)
+        self.dedup.load((i, story, sig, at) for i, story, sig, at in rows if story is not None)
         if rows:
             self._loaded_upto = rows[-1][0]
 
@@ -322,9 +332,10 @@ class Ingestor:
                 lambda ids: articles.stored_texts(session, ids),
                 lambda ids: articles.stored_signatures(session, ids),
                 row.keys,
+                row.values["published"],
             )
             if story is None:
-                story = batch.find_story(fp, row.keys)
+                story = batch.find_story(fp, row.keys, row.values["published"])
             if story is None:
                 story = batch.new_story(candidate.topic, row.values["published"], now)
             else:
@@ -360,7 +371,12 @@ class Ingestor:
             report.article_ids.append(row.id)
             report.story_ids.add(row.values["story_id"])
             self.dedup.add(
-                row.id, row.values["story_id"], row.fp.signature, row.fp.shingles, row.keys
+                row.id,
+                row.values["story_id"],
+                row.fp.signature,
+                row.fp.shingles,
+                row.keys,
+                row.values["published"],
             )
             self._loaded_upto = max(self._loaded_upto, row.id)
 
