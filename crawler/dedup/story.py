@@ -19,6 +19,7 @@ from datetime import datetime
 
 import numpy as np
 
+from crawler.dedup.contained import CONTAINMENT, TitleIndex, contained, summary_of
 from crawler.dedup.fingerprint import (
     overlaps,
     shingle_hashes,
@@ -62,6 +63,7 @@ class Deduplicator:
         self._recent: OrderedDict[int, np.ndarray] = OrderedDict()
         # Published minute (since the epoch) by article id: 4 bytes an id, no dict entry.
         self._minutes = np.full(1024, NO_TIME, dtype=np.int32)
+        self._titles = TitleIndex()  # headlines of the articles in `_recent`
 
     def local(self) -> Deduplicator:
         """An empty in-memory index with these settings, for one batch's own articles."""
@@ -112,8 +114,13 @@ class Deduplicator:
         signatures: SignatureLookup | None = None,
         keys: np.ndarray | None = None,
         published: datetime | None = None,
+        title: str | None = None,
     ) -> int | None:
         """The story of the most similar stored copy, or None when nothing passes.
+
+        Given its `title`, a feed summary also joins the story of a recent longer text
+        that contains it under a close headline, and a longer text the story of such
+        a summary (`crawler.dedup.contained`).
 
         Candidates published further than `story_window` from `published` are dropped
         first, so what is checked stays bounded as the archive grows. Candidates added
@@ -124,6 +131,20 @@ class Deduplicator:
         """
         if not len(fp.shingles):
             return None
+        story = self._copy_story(fp, lookup, signatures, keys, published)
+        if story is None and title:
+            story = self._summary_story(fp, title, published)
+        return story
+
+    def _copy_story(
+        self,
+        fp: Fingerprint,
+        lookup: Lookup,
+        signatures: SignatureLookup | None,
+        keys: np.ndarray | None,
+        published: datetime | None,
+    ) -> int | None:
+        """The story of the most similar near copy that the LSH index proposes."""
         stories, recent = self._stories, self._recent
         candidates = self.within_window(
             [i for i in self.candidates(fp, keys) if i in stories], published
@@ -158,6 +179,21 @@ class Deduplicator:
                 best, best_j = article_id, j
         return stories[best] if best is not None else None
 
+    def _summary_story(self, fp: Fingerprint, title: str, published: datetime | None) -> int | None:
+        """The story of a recent text under a close headline that contains this summary,
+        or that this longer text contains: the most contained wins."""
+        mine = fp.shingles
+        ids = [i for i in self._titles.similar(title) if i in self._stories and i in self._recent]
+        best, best_c = None, -1.0
+        for article_id in self.within_window(ids, published):
+            theirs = self._recent[article_id]
+            if not summary_of(mine, theirs):
+                continue
+            c = contained(mine, theirs) if len(mine) < len(theirs) else contained(theirs, mine)
+            if c >= CONTAINMENT and c > best_c:
+                best, best_c = article_id, c
+        return self._stories[best] if best is not None else None
+
     def within_window(self, ids: list[int], published: datetime | None) -> list[int]:
         """The ids published within `story_window` of `published` (all, if it is None);
         an id whose time is not known stays."""
@@ -188,15 +224,20 @@ class Deduplicator:
         shingles: np.ndarray | None = None,
         keys: np.ndarray | None = None,
         published: datetime | None = None,
+        title: str | None = None,
     ) -> None:
-        """Index an article; given its shingles, keep them while it is among the latest.
+        """Index an article; given its shingles, keep them (and its `title`, for the
+        summary check) while it is among the latest.
 
         `keys`, if given, are `band_keys(signature)`."""
         self._set_time(article_id, published)
         if shingles is not None and len(shingles):
             self._recent[article_id] = shingles
+            if title:
+                self._titles.add(article_id, title)
             if len(self._recent) > RECENT_SHINGLES:
-                self._recent.popitem(last=False)
+                old, _ = self._recent.popitem(last=False)
+                self._titles.remove([old])
         if article_id in self._stories:
             return
         self.index.insert(article_id, signature, keys)
@@ -206,6 +247,7 @@ class Deduplicator:
         gone = [i for i in article_ids if self._stories.pop(i, None) is not None]
         for article_id in gone:
             self._recent.pop(article_id, None)
+        self._titles.remove(gone)
         self.index.remove(gone)
 
     def load(

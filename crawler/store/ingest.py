@@ -143,7 +143,7 @@ class _Batch:
         self.stories: list[dict[str, Any]] = []
 
     def find_story(
-        self, fp: Fingerprint, keys: np.ndarray, published: datetime | None
+        self, fp: Fingerprint, keys: np.ndarray, published: datetime | None, title: str
     ) -> int | None:
         return self.index.find_story(
             fp,
@@ -151,6 +151,7 @@ class _Batch:
             lambda ids: {i: self.rows[i].fp.signature for i in ids},
             keys,
             published,
+            title,
         )
 
     def new_story(self, topic: str, first_seen: datetime, now: datetime) -> int:
@@ -165,6 +166,7 @@ class _Batch:
             row.fp.shingles,
             row.keys,
             row.values["published"],
+            row.values["title"],
         )
         self.rows.append(row)
 
@@ -333,9 +335,10 @@ class Ingestor:
                 lambda ids: articles.stored_signatures(session, ids),
                 row.keys,
                 row.values["published"],
+                candidate.title,
             )
             if story is None:
-                story = batch.find_story(fp, row.keys, row.values["published"])
+                story = batch.find_story(fp, row.keys, row.values["published"], candidate.title)
             if story is None:
                 story = batch.new_story(candidate.topic, row.values["published"], now)
             else:
@@ -377,6 +380,7 @@ class Ingestor:
                 row.fp.shingles,
                 row.keys,
                 row.values["published"],
+                row.values["title"],
             )
             self._loaded_upto = max(self._loaded_upto, row.id)
 
