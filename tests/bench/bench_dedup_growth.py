@@ -71,7 +71,7 @@ class Doc:
 class Generator:
     """Same-topic articles from real headlines and ledes, recombined and edited."""
 
-    def __init__(self, seed: int = 5) -> None:
+    def __init__(self, seed: int = 5, pool: int = 0) -> None:
         self.rng = random.Random(seed)
         self.items: list[tuple[str, str]] = []
         for path in sorted(CORPUS.glob("*.jsonl")):
@@ -81,6 +81,8 @@ class Generator:
                     if item.get("title") and item.get("text"):
                         self.items.append((item["title"], item["text"]))
         self.sentences = [s for _, t in self.items for s in _SENTENCE.split(t) if len(s) > 40]
+        if pool:  # a narrower topic: bodies recombine only this many real sentences
+            self.sentences = self.sentences[:pool]
         # Background sentences many reports repeat ("the war began in February 2022").
         self.background = self.rng.sample(self.sentences, 40)
         self.event: list[str] = []
@@ -236,9 +238,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument(
+        "--pool", type=int, default=0, help="recombine only this many sentences (0: all)"
+    )
     args = parser.parse_args(argv)
     settings = DedupSettings()
-    gen = Generator()
+    gen = Generator(pool=args.pool)
     t0 = time.perf_counter()
     corpus = gen.stream(max(args.sizes))
     print(
