@@ -64,6 +64,10 @@ class Deduplicator:
         # Published minute (since the epoch) by article id: 4 bytes an id, no dict entry.
         self._minutes = np.full(1024, NO_TIME, dtype=np.int32)
         self._titles = TitleIndex()  # headlines of the articles in `_recent`
+        # Signatures of the latest indexed articles, loaded ones included: after a
+        # restart the candidates of a new text are mostly these, and the pre-filter
+        # then needs no query.
+        self._signatures: OrderedDict[int, bytes] = OrderedDict()
 
     def local(self) -> Deduplicator:
         """An empty in-memory index with these settings, for one batch's own articles."""
@@ -97,7 +101,11 @@ class Deduplicator:
         t, n = self.settings.threshold, self.settings.num_perm
         cutoff = t - ESTIMATE_MARGIN_SE * (t * (1 - t) / n) ** 0.5
         mine = signature_values(fp.signature, n)
-        stored = signatures(ids)
+        kept = self._signatures
+        stored: dict[int, bytes | None] = {i: kept[i] for i in ids if i in kept}
+        missing = [i for i in ids if i not in stored]
+        if missing:
+            stored.update(signatures(missing))
         size = len(fp.signature)
         sized = [i for i in ids if len(stored.get(i) or b"") == size]
         if not sized:
@@ -231,6 +239,7 @@ class Deduplicator:
 
         `keys`, if given, are `band_keys(signature)`."""
         self._set_time(article_id, published)
+        self._keep_signature(article_id, signature)
         if shingles is not None and len(shingles):
             self._recent[article_id] = shingles
             if title:
@@ -247,6 +256,7 @@ class Deduplicator:
         gone = [i for i in article_ids if self._stories.pop(i, None) is not None]
         for article_id in gone:
             self._recent.pop(article_id, None)
+            self._signatures.pop(article_id, None)
         self._titles.remove(gone)
         self.index.remove(gone)
 
@@ -271,6 +281,7 @@ class Deduplicator:
             self._stories[article_id] = story_id
             if len(row) > 3:
                 self._set_time(article_id, row[3])  # type: ignore[misc]
+            self._keep_signature(article_id, signature)
             if article_id not in present:
                 pending.append((article_id, signature))
             if len(pending) >= batch:
@@ -278,6 +289,11 @@ class Deduplicator:
                 pending = []
         if pending:
             self.index.insert_many(pending)
+
+    def _keep_signature(self, article_id: int, signature: bytes) -> None:
+        self._signatures[article_id] = signature
+        if len(self._signatures) > RECENT_SHINGLES:
+            self._signatures.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._stories)
