@@ -429,6 +429,14 @@ class DedupSettings(Strict):
     num_perm: int = Field(
         default=128, ge=16, le=512, description="MinHash permutations per article."
     )
+    story_window: Duration = Field(
+        default=timedelta(days=30),
+        description=(
+            "A text joins a story only through copies published this close to it: "
+            "syndicated copies follow within days, and the candidates checked stay "
+            "bounded however large the archive grows (tests/bench/bench_dedup_growth.py)."
+        ),
+    )
     shingle: int = Field(default=3, ge=1, le=10, description="Words per shingle.")
     redis_url: str | None = Field(
         default=None,

@@ -22,6 +22,10 @@ _BAND_SALT = np.uint64(0x9E3779B97F4A7C15)
 _ROW_MULT = np.uint64(0xBF58476D1CE4E5B9)
 _FINAL_MULT = np.uint64(0x94D049BB133111EB)
 
+BUCKET_CAP = 64
+"""The most ids one bucket proposes per segment: the latest. A copy shares about three
+of 42 buckets with its original, so a crowded bucket rarely is the only way to it."""
+
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per band for each signature row: shape (n, bands)."""
@@ -119,15 +123,26 @@ class BandIndex:
         return self.query_keys(self.keys(signature))
 
     def query_keys(self, keys: np.ndarray) -> set[int]:
-        """Ids sharing any of these band keys (`keys` of a signature)."""
-        found = set(chain.from_iterable(filter(None, map(self._buffer.get, keys.tolist()))))
+        """Ids sharing any of these band keys (`keys` of a signature), at most the latest
+        `BUCKET_CAP` of each bucket in the buffer and in each segment.
+
+        On same-topic text a bucket can hold thousands of articles (a shared background
+        paragraph, page furniture): reading them all made a lookup grow with the archive.
+        Within a bucket ids are in insertion order, so its tail is the latest articles,
+        the ones a new copy follows."""
+        cap = BUCKET_CAP
+        found = set(
+            chain.from_iterable(
+                owners[-cap:] for owners in map(self._buffer.get, keys.tolist()) if owners
+            )
+        )
         for seg_keys, seg_ids in self._segments:
             lo = np.searchsorted(seg_keys, keys, side="left")
             hi = np.searchsorted(seg_keys, keys, side="right")
             hit = hi > lo
             if hit.any():
                 for a, b in zip(lo[hit].tolist(), hi[hit].tolist(), strict=True):
-                    found.update(seg_ids[a:b].tolist())
+                    found.update(seg_ids[max(a, b - cap) : b].tolist())
         return found - self._removed if self._removed else found
 
     def remove(self, article_ids: Iterable[int]) -> None:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 
 import numpy as np
 
+from crawler.dedup.contained import CONTAINMENT, TitleIndex, contained, summary_of
 from crawler.dedup.fingerprint import (
     overlaps,
     shingle_hashes,
@@ -38,6 +40,9 @@ SignatureLookup = Callable[[Sequence[int]], Mapping[int, bytes | None]]
 # candidate may sit and still be checked exactly (4: one true copy in ~30,000 lost).
 ESTIMATE_MARGIN_SE = 4.0
 
+NO_TIME = np.iinfo(np.int32).min
+"""An indexed article's published minute when it is not known: never out of the window."""
+
 RECENT_SHINGLES = 4096
 """Articles whose shingles stay in memory: new copies mostly follow recent stories
 (about 1.6 KB each for a 400-word article)."""
@@ -56,6 +61,13 @@ class Deduplicator:
         self.index = index if index is not None else open_index(self.settings)
         self._stories: dict[int, int] = {}
         self._recent: OrderedDict[int, np.ndarray] = OrderedDict()
+        # Published minute (since the epoch) by article id: 4 bytes an id, no dict entry.
+        self._minutes = np.full(1024, NO_TIME, dtype=np.int32)
+        self._titles = TitleIndex()  # headlines of the articles in `_recent`
+        # Signatures of the latest indexed articles, loaded ones included: after a
+        # restart the candidates of a new text are mostly these, and the pre-filter
+        # then needs no query.
+        self._signatures: OrderedDict[int, bytes] = OrderedDict()
 
     def local(self) -> Deduplicator:
         """An empty in-memory index with these settings, for one batch's own articles."""
@@ -89,7 +101,11 @@ class Deduplicator:
         t, n = self.settings.threshold, self.settings.num_perm
         cutoff = t - ESTIMATE_MARGIN_SE * (t * (1 - t) / n) ** 0.5
         mine = signature_values(fp.signature, n)
-        stored = signatures(ids)
+        kept = self._signatures
+        stored: dict[int, bytes | None] = {i: kept[i] for i in ids if i in kept}
+        missing = [i for i in ids if i not in stored]
+        if missing:
+            stored.update(signatures(missing))
         size = len(fp.signature)
         sized = [i for i in ids if len(stored.get(i) or b"") == size]
         if not sized:
@@ -105,19 +121,42 @@ class Deduplicator:
         lookup: Lookup,
         signatures: SignatureLookup | None = None,
         keys: np.ndarray | None = None,
+        published: datetime | None = None,
+        title: str | None = None,
     ) -> int | None:
         """The story of the most similar stored copy, or None when nothing passes.
 
-        Candidates added lately are checked from their shingles kept in memory. Of the
-        others, those whose stored signature is far off are dropped, and of each story
-        left only the first and the latest copy is read: a wire story on thirty sites
-        gives thirty candidates of one story, and the exact check must not grow with
-        a story's size.
+        Given its `title`, a feed summary also joins the story of a recent longer text
+        that contains it under a close headline, and a longer text the story of such
+        a summary (`crawler.dedup.contained`).
+
+        Candidates published further than `story_window` from `published` are dropped
+        first, so what is checked stays bounded as the archive grows. Candidates added
+        lately are checked from their shingles kept in memory. Of the others, those
+        whose stored signature is far off are dropped, and of each story left only the
+        first and the latest copy is read: a wire story on thirty sites gives thirty
+        candidates of one story, and the exact check must not grow with a story's size.
         """
         if not len(fp.shingles):
             return None
+        story = self._copy_story(fp, lookup, signatures, keys, published)
+        if story is None and title:
+            story = self._summary_story(fp, title, published)
+        return story
+
+    def _copy_story(
+        self,
+        fp: Fingerprint,
+        lookup: Lookup,
+        signatures: SignatureLookup | None,
+        keys: np.ndarray | None,
+        published: datetime | None,
+    ) -> int | None:
+        """The story of the most similar near copy that the LSH index proposes."""
         stories, recent = self._stories, self._recent
-        candidates = [i for i in self.candidates(fp, keys) if i in stories]
+        candidates = self.within_window(
+            [i for i in self.candidates(fp, keys) if i in stories], published
+        )
         if not candidates:
             return None
         rest = [i for i in candidates if i not in recent]
@@ -148,6 +187,43 @@ class Deduplicator:
                 best, best_j = article_id, j
         return stories[best] if best is not None else None
 
+    def _summary_story(self, fp: Fingerprint, title: str, published: datetime | None) -> int | None:
+        """The story of a recent text under a close headline that contains this summary,
+        or that this longer text contains: the most contained wins."""
+        mine = fp.shingles
+        ids = [i for i in self._titles.similar(title) if i in self._stories and i in self._recent]
+        best, best_c = None, -1.0
+        for article_id in self.within_window(ids, published):
+            theirs = self._recent[article_id]
+            if not summary_of(mine, theirs):
+                continue
+            c = contained(mine, theirs) if len(mine) < len(theirs) else contained(theirs, mine)
+            if c >= CONTAINMENT and c > best_c:
+                best, best_c = article_id, c
+        return self._stories[best] if best is not None else None
+
+    def within_window(self, ids: list[int], published: datetime | None) -> list[int]:
+        """The ids published within `story_window` of `published` (all, if it is None);
+        an id whose time is not known stays."""
+        if published is None or not ids:
+            return ids
+        at = np.asarray(ids, dtype=np.int64)
+        minutes = np.full(len(ids), NO_TIME, dtype=np.int64)
+        inside = at < len(self._minutes)
+        minutes[inside] = self._minutes[at[inside]]
+        window = self.settings.story_window.total_seconds() / 60
+        keep = (minutes == NO_TIME) | (np.abs(minutes - _minute(published)) <= window)
+        return ids if keep.all() else at[keep].tolist()
+
+    def _set_time(self, article_id: int, published: datetime | None) -> None:
+        if published is None or article_id < 0:
+            return
+        if article_id >= len(self._minutes):
+            grown = np.full(max(2 * len(self._minutes), article_id + 1), NO_TIME, dtype=np.int32)
+            grown[: len(self._minutes)] = self._minutes
+            self._minutes = grown
+        self._minutes[article_id] = _minute(published)
+
     def add(
         self,
         article_id: int,
@@ -155,14 +231,22 @@ class Deduplicator:
         signature: bytes,
         shingles: np.ndarray | None = None,
         keys: np.ndarray | None = None,
+        published: datetime | None = None,
+        title: str | None = None,
     ) -> None:
-        """Index an article; given its shingles, keep them while it is among the latest.
+        """Index an article; given its shingles, keep them (and its `title`, for the
+        summary check) while it is among the latest.
 
         `keys`, if given, are `band_keys(signature)`."""
+        self._set_time(article_id, published)
+        self._keep_signature(article_id, signature)
         if shingles is not None and len(shingles):
             self._recent[article_id] = shingles
+            if title:
+                self._titles.add(article_id, title)
             if len(self._recent) > RECENT_SHINGLES:
-                self._recent.popitem(last=False)
+                old, _ = self._recent.popitem(last=False)
+                self._titles.remove([old])
         if article_id in self._stories:
             return
         self.index.insert(article_id, signature, keys)
@@ -172,21 +256,32 @@ class Deduplicator:
         gone = [i for i in article_ids if self._stories.pop(i, None) is not None]
         for article_id in gone:
             self._recent.pop(article_id, None)
+            self._signatures.pop(article_id, None)
+        self._titles.remove(gone)
         self.index.remove(gone)
 
-    def load(self, rows: Iterable[tuple[int, int, bytes]], batch: int = 20_000) -> None:
+    def load(
+        self,
+        rows: Iterable[tuple[int, int, bytes] | tuple[int, int, bytes, datetime | None]],
+        batch: int = 20_000,
+    ) -> None:
         """Index stored signatures in bulk, a batch at a time: the rebuild at start.
 
-        What a shared index holds already (another worker's) is not inserted again.
+        Rows are (id, story, signature) with the published time as an optional fourth
+        value. What a shared index holds already (another worker's) is not inserted again.
         """
         present: set[int] | None = None
         pending: list[tuple[int, bytes]] = []
-        for article_id, story_id, signature in rows:
+        for row in rows:
+            article_id, story_id, signature = row[0], row[1], row[2]
             if article_id in self._stories:
                 continue
             if present is None:
                 present = self.index.present()
             self._stories[article_id] = story_id
+            if len(row) > 3:
+                self._set_time(article_id, row[3])  # type: ignore[misc]
+            self._keep_signature(article_id, signature)
             if article_id not in present:
                 pending.append((article_id, signature))
             if len(pending) >= batch:
@@ -195,5 +290,15 @@ class Deduplicator:
         if pending:
             self.index.insert_many(pending)
 
+    def _keep_signature(self, article_id: int, signature: bytes) -> None:
+        self._signatures[article_id] = signature
+        if len(self._signatures) > RECENT_SHINGLES:
+            self._signatures.popitem(last=False)
+
     def __len__(self) -> int:
         return len(self._stories)
+
+
+def _minute(when: datetime) -> int:
+    """Minutes since the epoch: a published time as the window compares it."""
+    return int(when.timestamp() // 60)

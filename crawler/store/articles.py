@@ -93,14 +93,15 @@ def stored_signatures(session: Session, ids: Sequence[int]) -> dict[int, bytes |
     return {r[0]: r[1] for r in rows}
 
 
-def signatures_since(session: Session, after: int) -> list[tuple[int, int | None, bytes]]:
-    """(id, story id, signature) of the articles stored after id `after`, in id order."""
+def signatures_since(session: Session, after: int) -> list[tuple[int, int | None, bytes, datetime]]:
+    """(id, story id, signature, published) of the articles stored after id `after`, in
+    id order: the published time bounds which stored copies a new text is checked against."""
     rows = session.exec(  # type: ignore[call-overload]
-        select(Article.id, Article.story_id, Article.minhash)
+        select(Article.id, Article.story_id, Article.minhash, Article.published)
         .where(Article.id > after, Article.minhash.is_not(None))  # type: ignore[union-attr]
         .order_by(Article.id)
     ).all()
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 def indexed_count(session: Session, upto: int) -> int:

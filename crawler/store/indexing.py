@@ -23,6 +23,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable
+from datetime import datetime
 
 import numpy as np
 from sqlmodel import Session
@@ -62,7 +63,7 @@ class IndexKeeper:
     def refresh(self, session: Session) -> None:
         """Load signatures stored since the last look (by this or any other worker)."""
         rows = articles.signatures_since(session, self.loaded_upto)
-        self.dedup.load((i, story, sig) for i, story, sig in rows if story is not None)
+        self.dedup.load((i, story, sig, at) for i, story, sig, at in rows if story is not None)
         if rows:
             self.loaded_upto = rows[-1][0]
 
@@ -143,11 +144,13 @@ class IndexKeeper:
         signature: bytes,
         shingles: np.ndarray | None,
         keys: np.ndarray | None,
+        published: datetime | None = None,
+        title: str | None = None,
     ) -> list[str]:
         """Index an article just inserted in `session`; notes if Redis failed meanwhile."""
         notes: list[str] = []
         try:
-            self.dedup.add(article_id, story_id, signature, shingles, keys)
+            self.dedup.add(article_id, story_id, signature, shingles, keys, published, title)
         except IndexUnavailable as exc:
             # The article is in this session: the fallback's load from it has it.
             notes = self.fall_back(session, exc)

@@ -152,12 +152,16 @@ class _Batch:
         self.rows: list[_Row] = []
         self.stories: list[dict[str, Any]] = []
 
-    def find_story(self, fp: Fingerprint, keys: np.ndarray) -> int | None:
+    def find_story(
+        self, fp: Fingerprint, keys: np.ndarray, published: datetime | None, title: str
+    ) -> int | None:
         return self.index.find_story(
             fp,
             lambda ids: {i: (self.rows[i].values["title"], self.rows[i].body) for i in ids},
             lambda ids: {i: self.rows[i].fp.signature for i in ids},
             keys,
+            published,
+            title,
         )
 
     def new_story(self, topic: str, first_seen: datetime, now: datetime) -> int:
@@ -165,7 +169,15 @@ class _Batch:
         return -len(self.stories)
 
     def add(self, row: _Row) -> None:
-        self.index.add(len(self.rows), row.story, row.fp.signature, row.fp.shingles, row.keys)
+        self.index.add(
+            len(self.rows),
+            row.story,
+            row.fp.signature,
+            row.fp.shingles,
+            row.keys,
+            row.values["published"],
+            row.values["title"],
+        )
         self.rows.append(row)
 
 
@@ -359,9 +371,11 @@ class Ingestor:
                 lambda ids: articles.stored_texts(session, ids),
                 lambda ids: articles.stored_signatures(session, ids),
                 row.keys,
+                row.values["published"],
+                candidate.title,
             )
             if story is None:
-                story = batch.find_story(fp, row.keys)
+                story = batch.find_story(fp, row.keys, row.values["published"], candidate.title)
             if story is None:
                 story = batch.new_story(candidate.topic, row.values["published"], now)
             else:
@@ -397,7 +411,14 @@ class Ingestor:
             report.article_ids.append(row.id)
             report.story_ids.add(row.values["story_id"])
             report.notes += self.index.add(
-                session, row.id, row.values["story_id"], row.fp.signature, row.fp.shingles, row.keys
+                session,
+                row.id,
+                row.values["story_id"],
+                row.fp.signature,
+                row.fp.shingles,
+                row.keys,
+                row.values["published"],
+                row.values["title"],
             )
 
     def forget(self, report: IngestReport) -> None:

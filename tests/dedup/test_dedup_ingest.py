@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -183,3 +183,18 @@ def test_an_index_knows_when_another_worker_deleted_what_it_holds(engine) -> Non
     with session_scope(engine) as session:
         assert ingestor.index_outdated(session)
         assert not Ingestor([TopicSettings()], DedupSettings()).index_outdated(session)
+
+
+@pytest.mark.parametrize(("window", "stories"), [("30d", [(2, 2)]), ("7d", [(1, 1), (1, 1)])])
+def test_a_copy_joins_its_story_only_within_the_story_window(engine, window, stories) -> None:
+    """`dedup.story_window` bounds the stored copies a text is checked against by their
+    published time: what keeps ingest cost flat as the archive grows."""
+    ingestor = Ingestor([TopicSettings()], DedupSettings(story_window=window))
+    first = candidate("https://apnews.com/a", *seed("ap-"))
+    first.published = NOW - timedelta(days=10)
+    ingest(engine, ingestor, first)
+    copy = candidate("https://courier.example/peace", *restyled_ap())
+    copy.published = NOW
+    ingest(engine, ingestor, copy)
+    with session_scope(engine) as session:
+        assert sorted((s["articles"], s["outlets"]) for s in list_stories(session)) == stories

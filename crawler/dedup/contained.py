@@ -1,0 +1,100 @@
+"""A feed summary joins the story of the full text it was cut from.
+
+Most feeds carry a headline and a lede; the same story fetched in full from another
+outlet shares them, but a 25-shingle summary against a 400-shingle page has a Jaccard
+near 0.06, far below any copy threshold, and LSH does not even propose the pair. So a
+short text is also compared by *containment* (the share of its shingles found in the
+longer text), on the shingles already kept for the exact check, and only against texts
+whose headline is close: a rival report may repeat a sentence, a follow-up may reuse
+a lede, but they come under other headlines. `python -m tests.eval.dedup` measures both
+thresholds on summary/full-text pairs built from the real corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import islice, pairwise
+
+import numpy as np
+
+from crawler.dedup.fingerprint import overlaps, words
+
+CONTAINMENT = 0.75
+"""Share of the summary's shingles the full text must hold (real pairs: 0.85 and up;
+a summary against another outlet's full report of the same event: 0.45 at most)."""
+
+TITLE_SIMILARITY = 0.5
+"""Jaccard of the two headlines' word sets at least (an outlet suffix costs ~0.2)."""
+
+BUCKET_CAP = 32
+"""The latest texts one headline word pair proposes: "peace talks" is in many."""
+
+
+def title_words(title: str) -> frozenset[str]:
+    return frozenset(words(title))
+
+
+def title_keys(title: str) -> set[str]:
+    """Consecutive word pairs of a headline: what finds a text by its headline."""
+    tokens = words(title)
+    return {f"{a} {b}" for a, b in pairwise(tokens)} if len(tokens) > 1 else set(tokens)
+
+
+def title_similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def contained(short: np.ndarray, long: np.ndarray) -> float:
+    """Share of `short`'s shingles (sorted, unique) that `long` holds too."""
+    if not len(short) or not len(long):
+        return 0.0
+    return overlaps(long, [short])[0] / len(short)
+
+
+LONGER = 1.5
+"""How many times the summary's shingles the full text has at least."""
+
+
+def summary_of(mine: np.ndarray, theirs: np.ndarray) -> bool:
+    """Whether one of the two is much the shorter: a summary of the other, maybe."""
+    short, long = sorted((len(mine), len(theirs)))
+    return short * LONGER <= long
+
+
+class TitleIndex:
+    """Recent texts by headline word pairs, with their headline words."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, dict[int, None]] = {}
+        self._titles: dict[int, tuple[frozenset[str], set[str]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._titles)
+
+    def add(self, article_id: int, title: str) -> None:
+        keys = title_keys(title)
+        self._titles[article_id] = (title_words(title), keys)
+        for key in keys:
+            self._keys.setdefault(key, {})[article_id] = None
+
+    def remove(self, article_ids: Iterable[int]) -> None:
+        for article_id in article_ids:
+            found = self._titles.pop(article_id, None)
+            if found is None:
+                continue
+            for key in found[1]:
+                owners = self._keys.get(key)
+                if owners is not None:
+                    owners.pop(article_id, None)
+                    if not owners:
+                        del self._keys[key]
+
+    def similar(self, title: str) -> list[int]:
+        """Recent texts whose headline is close to `title`, latest first per pair."""
+        mine = title_words(title)
+        seen: set[int] = set()
+        for key in title_keys(title):
+            owners = self._keys.get(key)
+            if owners:
+                seen.update(islice(reversed(owners), BUCKET_CAP))
+        return [i for i in seen if title_similarity(mine, self._titles[i][0]) >= TITLE_SIMILARITY]
