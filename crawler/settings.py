@@ -209,10 +209,7 @@ class TopicSettings(Strict):
     )
     must: list[str] = Field(
         default_factory=list,
-        description=(
-            "Terms that make an article relevant whatever the model says (same syntax "
-            "as `query`), unless a `never` term is in it too."
-        ),
+        description="Terms that make an article relevant whatever the model says.",
         examples=[["peace talks", "ceasefire"]],
     )
     never: list[str] = Field(

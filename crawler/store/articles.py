@@ -97,7 +97,7 @@ def signatures_since(session: Session, after: int) -> list[tuple[int, int | None
     """(id, story id, signature, published) of the articles stored after id `after`, in
     id order: the published time bounds which stored copies a new text is checked against."""
     rows = session.exec(  # type: ignore[call-overload]
-        select(Article.id, Article.story_id, Article.minhash, Article.published)
+        select(Article.id, Article.story_id, Article.minhash, Article.published)  # type: ignore[call-overload]
         .where(Article.id > after, Article.minhash.is_not(None))  # type: ignore[union-attr]
         .order_by(Article.id)
     ).all()

@@ -66,7 +66,7 @@ def correct(
     if origin not in ORIGINS:
         raise CorrectionError(f"unknown origin {origin!r} (one of: {', '.join(ORIGINS)})")
     article = (
-        session.exec(select(Article).where(Article.id == article_id).with_for_update())  # type: ignore[call-overload]
+        session.exec(select(Article).where(Article.id == article_id).with_for_update())  # type: ignore[call-overload,arg-type]
         .scalars()
         .first()
     )
@@ -75,7 +75,7 @@ def correct(
     when = now or utcnow()
     row = (
         session.exec(  # type: ignore[call-overload]
-            select(Correction).where(Correction.article_id == article_id)
+            select(Correction).where(Correction.article_id == article_id)  # type: ignore[arg-type]
         )
         .scalars()
         .first()
@@ -124,7 +124,7 @@ def corrections_of(session: Session, ids: Sequence[int]) -> dict[int, Correction
 def not_relevant_ids() -> Select[tuple[int]]:
     """Ids of the articles a person called not about their topic, as a subquery for
     whoever reads articles as coverage (shift detection)."""
-    return select(Correction.article_id).where(Correction.relevant == false())
+    return select(Correction.article_id).where(Correction.relevant == false())  # type: ignore[call-overload]
 
 
 def labelled(session: Session) -> list[dict[str, Any]]:

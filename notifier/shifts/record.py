@@ -48,7 +48,7 @@ def load_observations(
     article a person called not about the topic is none (a corrected status needs
     nothing here: it is the stored status)."""
     rows = session.exec(  # type: ignore[call-overload]
-        select(
+        select(  # type: ignore[call-overload]
             Article.id,
             Article.story_id,
             Article.outlet,

@@ -206,7 +206,7 @@ async def label(request: Request, article_id: ArticleId) -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
 
     def field(name: str) -> str | None:
-        return (form.get(name) or [None])[0]
+        return (form.get(name) or [None])[0]  # type: ignore[list-item]
 
     back = field("back")
     if not csrf_ok(request, field(CSRF_FIELD)):
@@ -265,7 +265,7 @@ _REQUEUE_MESSAGES = {
 async def requeue(request: Request, alert_id: int) -> Response:
     """Re-queue a dead alert (with `label`, the only writes the dashboard allows)."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
-    if not csrf_ok(request, (form.get(CSRF_FIELD) or [None])[0]):
+    if not csrf_ok(request, (form.get(CSRF_FIELD) or [None])[0]):  # type: ignore[list-item]
         return RedirectResponse("/operations?error=csrf", status_code=303)
     try:
         with session_scope(request.app.state.engine) as session:

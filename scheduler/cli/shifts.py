@@ -199,21 +199,9 @@ def replay_command(
             fail(f"{path}: no line could be replayed")
     if plan:
         stream = parse_lines(lines, settings.topic().name, on_error=lambda _error: None)
-        span = (stream[0].candidate.published, stream[-1].candidate.published)
-        results = []
-        for index, (value, alerts) in enumerate(plan):
-            decided = rows if index == 0 else run(alerts, lambda _error: None)
-            results.append(
-                {"key": key, "value": value, **score(decided, wanted, span), "decisions": decided}
-            )
-        if json_output:
-            emit_json(results)
-        else:
-            _print_sweep(results)
-        return
-    if plan:
-        stream = parse_lines(lines, settings.topic().name, on_error=lambda _error: None)
-        span = (stream[0].candidate.published, stream[-1].candidate.published)
+        first, last = stream[0].candidate.published, stream[-1].candidate.published
+        assert first is not None and last is not None  # a replay line needs `published`
+        span = (first, last)
         results = []
         for index, (value, alerts) in enumerate(plan):
             decided = rows if index == 0 else run(alerts, lambda _error: None)
@@ -229,31 +217,3 @@ def replay_command(
         emit_json(rows)
     else:
         _print_shifts(rows)
-
-
-def _print_sweep(results: list[dict[str, Any]]) -> None:
-    """One row per value, then each value's raised shifts: how the rules behave on history."""
-    scored = "events_met" in results[0]
-    head = ["setting", "shifts", "suppressed", "alerts/month", "by month"]
-    table = Table(*head, *(["events met", "false alarms"] if scored else []))
-    for r in results:
-        months = ", ".join(f"{m} {n}" for m, n in r["by_month"].items()) or "none"
-        cells = [
-            f"{r['key']}={r['value']}",
-            str(r["shifts"]),
-            str(r["suppressed"]),
-            f"{r['alerts_per_month']:.1f}",
-            months,
-        ]
-        if scored:
-            cells += [f"{r['events_met']}/{r['events']}", str(r["false_alarms"])]
-        table.add_row(*(escape(c) for c in cells))
-    print_table(table)
-    for r in results:
-        console.print(f"{escape(r['key'])}={escape(r['value'])}:", highlight=False)
-        for s in (d for d in r["decisions"] if not d.get("suppressed")):
-            console.print(
-                f"  {short_time(s['detected_at'])} {s['kind']} {s['from']} → {s['to']} "
-                f"({s['support']['stories']} stories, {s['support']['outlets']} outlets)",
-                highlight=False,
-            )

@@ -24,7 +24,7 @@ def purge(engine: Engine, older_than: datetime) -> int:
     corrected article; the number of articles deleted."""
     deleted = 0
     corrected = (
-        select(Article.story_id)
+        select(Article.story_id)  # type: ignore[call-overload]
         .join(Correction, Correction.article_id == Article.id)  # type: ignore[arg-type]
         .where(Article.story_id.is_not(None))  # type: ignore[union-attr]
     )

@@ -44,11 +44,20 @@ EXPECTED = [
         None,
     ),
     ("2025-03-17T10:00:00+00:00", "decisive_status", "ceasefire", "collapsed", 1, [], "single"),
+    # The second outlet's report is a summary of the first's text: one story, not two.
+    ("2025-03-17T11:00:00+00:00", "decisive_status", "ceasefire", "collapsed", 2, [], "copies"),
     ("2025-03-17T11:00:00+00:00", "status_change", "ceasefire", "collapsed", 2, [], "too"),
     ("2025-03-17T11:00:00+00:00", "status_change", "ceasefire", "quiet", 0, [], "decayed"),
-    ("2025-03-17T11:00:00+00:00", "decisive_status", "ceasefire", "collapsed", 2, [], None),
-    # Collapsed takes the lead three hours later: the same event, within the cooldown.
-    ("2025-03-17T14:00:00+00:00", "status_change", "quiet", "collapsed", 3, [], "cooldown:"),
+    # A second independent report three hours later: collapsed is decisive, and leads.
+    (
+        "2025-03-17T14:00:00+00:00",
+        "decisive_status",
+        "quiet",
+        "collapsed",
+        3,
+        ["status_change"],
+        None,
+    ),
 ]
 
 

@@ -162,8 +162,8 @@ class LearnedReader:
                 seen.add(key)
                 candidates.append(" ".join(sentence.text.split()))
         scored: list[tuple[float, int]] = []
-        for index, sentence in enumerate(candidates):
-            row = self.vocabulary.vectorize(self.featurizer(sentence, ""))
+        for index, candidate in enumerate(candidates):
+            row = self.vocabulary.vectorize(self.featurizer(candidate, ""))
             score = float(self.status.probabilities(self.status.logits(*row))[status])
             if score >= EVIDENCE_FLOOR:
                 scored.append((score, index))

@@ -174,7 +174,7 @@ def save(fitted: Fitted, path: Path, meta: dict[str, object]) -> None:
         arrays[f"{name}_coef"] = head.coef.astype(np.float16).astype(np.float32)
         arrays[f"{name}_intercept"] = head.intercept
         arrays[f"{name}_temperature"] = np.array(head.temperature)
-    np.savez_compressed(tmp, **arrays)
+    np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]
     tmp.replace(path)
 
 
