@@ -14,7 +14,7 @@ from crawler.store.db import make_engine, session_scope
 from notifier.shifts.record import detect_and_record
 from scheduler.config import load_settings
 from scheduler.database import current_revision, head_revision, open_database, upgrade
-from tests.alerts.conftest import CEASEFIRE, ingest
+from tests.alerts.conftest import CEASEFIRE, REUTERS_OWN, ingest, own_text
 from tests.conftest import CLI, write_config
 
 
@@ -55,7 +55,7 @@ def test_a_correction_is_what_the_next_shift_detection_reads(setup) -> None:
         db_url,
         [
             ("apnews.com", CEASEFIRE, "ongoing", when),
-            ("reuters.com", CEASEFIRE + " after talks in Istanbul", "ongoing", when),
+            ("reuters.com", CEASEFIRE + " after talks in Istanbul", "ongoing", when, REUTERS_OWN),
         ],
     )
     ids = {outlet: a["id"] for outlet, a in _articles(cli).items()}
@@ -81,7 +81,7 @@ def test_an_article_called_not_relevant_is_no_coverage(setup) -> None:
         db_url,
         [
             ("apnews.com", CEASEFIRE, "ceasefire", when),
-            ("reuters.com", CEASEFIRE + " after talks in Istanbul", "ceasefire", when),
+            ("reuters.com", CEASEFIRE + " after talks in Istanbul", "ceasefire", when, REUTERS_OWN),
         ],
     )
     ids = {outlet: a["id"] for outlet, a in _articles(cli).items()}
@@ -169,7 +169,13 @@ def test_labelled_gives_corrections_as_training_rows(setup) -> None:
         db_url,
         [
             ("apnews.com", CEASEFIRE, "ongoing", published),
-            ("dw.com", "Putin hosts a trade delegation", "ongoing", published),
+            (
+                "dw.com",
+                "Putin hosts a trade delegation",
+                "ongoing",
+                published,
+                own_text("dw.com", "Putin hosts a trade delegation"),
+            ),
             ("bbc.co.uk", "Talks go on in Istanbul", "ongoing", published),
         ],
     )
