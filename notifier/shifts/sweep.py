@@ -48,11 +48,18 @@ def parse_sweep(spec: str, base: AlertSettings) -> tuple[str, list[tuple[str, Al
 
 @dataclass(frozen=True)
 class Event:
+    """A status expected to be alerted within a window (of a given kind, if named)."""
+
     statuses: tuple[str, ...]
     start: datetime
     end: datetime
-    kind: str | None
-    optional: bool
+    kind: str | None = None
+    optional: bool = False
+    """A real turning point an alert may report, but need not: no miss, no false alarm."""
+
+    @property
+    def status(self) -> str:
+        return "/".join(self.statuses)
 
     def covers(self, shift: dict[str, Any]) -> bool:
         when = datetime.fromisoformat(shift["detected_at"])
@@ -67,7 +74,8 @@ class Expected:
     events: list[Event] = field(default_factory=list)
 
 
-def _day(value: str, end: bool = False) -> datetime:
+def day(value: str, end: bool = False) -> datetime:
+    """An ISO date or time, UTC unless it says; a bare date as `end` is its last second."""
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -84,14 +92,14 @@ def load_expected(path: Path) -> Expected:
         events = [
             Event(
                 tuple(e["status"]) if isinstance(e["status"], list) else (e["status"],),
-                _day(e["from"]),
-                _day(e["to"], end=True),
+                day(e["from"]),
+                day(e["to"], end=True),
                 e.get("kind"),
                 bool(e.get("optional", False)),
             )
             for e in data.get("events", [])
         ]
-        return Expected((_day(start), _day(end, end=True)), events)
+        return Expected((day(start), day(end, end=True)), events)
     except OSError as exc:
         raise SweepError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (ValueError, KeyError, TypeError) as exc:

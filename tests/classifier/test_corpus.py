@@ -84,15 +84,13 @@ def test_history_replays_run_and_are_scored() -> None:
     # The scorer itself: a raised shift in an event's window meets it; one outside every
     # window is a false alarm; one in a must-not window breaks it.
     event = history.Window(
-        ("ceasefire",), history._day("2025-03-18"), history._day("2025-03-20", True)
+        ("ceasefire",), history.day("2025-03-18"), history.day("2025-03-20", True)
     )
     shifts = [
         {"kind": "decisive_status", "to": "ceasefire", "detected_at": "2025-03-19T10:00:00+00:00"},
         {"kind": "status_change", "to": "agreement", "detected_at": "2025-03-21T10:00:00+00:00"},
     ]
-    must_not = history.Window(
-        ("agreement",), history._day("2025-03-01"), history._day("2025-03-31")
-    )
+    must_not = history.Window(("agreement",), history.day("2025-03-01"), history.day("2025-03-31"))
     scored = history.Score("t", shifts, [event], [must_not], 1.0, 2.0).score()
     assert scored.met == [event] and scored.false_alarms == [shifts[1]]
     assert scored.broken == [(must_not, shifts[1])] and not scored.ok

@@ -20,7 +20,6 @@ import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,50 +27,28 @@ from crawler.settings import TopicSettings
 from notifier.reports import shift_dict
 from notifier.settings import AlertSettings
 from notifier.shifts.replay import replay
+from notifier.shifts.sweep import Event, day
 from scheduler.database import open_database
 
 REPLAYS = Path(__file__).resolve().parent.parent / "data" / "replays"
 
 
 @dataclass(frozen=True)
-class Window:
-    statuses: tuple[str, ...]
-    start: datetime
-    end: datetime
-    kind: str | None = None
+class Window(Event):
+    """An expected event or a must-not, with the note saying what happened then."""
+
     note: str = ""
-    optional: bool = False
-    """A real turning point an alert may report, but need not: no miss, no false alarm."""
-
-    @property
-    def status(self) -> str:
-        return "/".join(self.statuses)
-
-    def covers(self, shift: dict[str, Any]) -> bool:
-        when = datetime.fromisoformat(shift["detected_at"])
-        if self.kind and shift["kind"] != self.kind:
-            return False
-        return shift["to"] in self.statuses and self.start <= when <= self.end
-
-
-def _day(value: str, end: bool = False) -> datetime:
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    if end and len(value) == 10:
-        moment = moment.replace(hour=23, minute=59, second=59)
-    return moment
 
 
 def _windows(rows: list[dict[str, Any]]) -> list[Window]:
     return [
         Window(
             tuple(r["status"]) if isinstance(r["status"], list) else (r["status"],),
-            _day(r["from"]),
-            _day(r["to"], end=True),
-            r.get("kind"),
-            r.get("why", ""),
-            bool(r.get("optional", False)),
+            day(r["from"]),
+            day(r["to"], end=True),
+            kind=r.get("kind"),
+            optional=bool(r.get("optional", False)),
+            note=r.get("why", ""),
         )
         for r in rows
     ]
@@ -159,7 +136,7 @@ def run_replay(
             decided = [shift_dict(s) for s in shifts]
         finally:
             engine.dispose()
-    start, end = _day(expected["period"][0]), _day(expected["period"][1], end=True)
+    start, end = day(expected["period"][0]), day(expected["period"][1], end=True)
     months = max((end - start).days / 30.44, 1.0)
     return Score(
         name,
