@@ -31,19 +31,12 @@ from crawler.status.rules import RulesClassifier
 
 HASH_BITS = 18
 """Each hashed view gets 2**18 slots: few collisions for a vocabulary of news headlines."""
-VIEWS = ("title", "lede", "chars")
+TITLE_WORDS, LEDE_WORDS, CHARS = range(3)
+"""The hashed views, each in its own slice of the feature space."""
 LEDE_CHARS = 600
 """The lede and first sentences: what every source gives, and what decides a reading."""
 
 _REASONS = ("negated", "modal", "demand", "historical", "other conflict")
-RULE_FEATURES = (
-    *(f"rules:{s}" for s in STATUSES if s != "none"),
-    *(f"cue:{s}" for s in STATUSES if s != "none"),
-    *(f"reason:{r}" for r in _REASONS),
-    "rules:top",
-)
-N_HASHED = len(VIEWS) << HASH_BITS
-N_FEATURES = N_HASHED + len(RULE_FEATURES)
 
 _WORD = re.compile(r"\w[\w'’-]*\w|\w", re.UNICODE)
 _SPACE = re.compile(r"\s+")
@@ -108,9 +101,9 @@ class Featurizer:
         counts: Counter[int] = Counter()
         title_words = words(title)
         lede_words = words(lede(text))
-        _hashed(_word_grams(title_words), 0, counts)
-        _hashed(_word_grams(lede_words), 1, counts)
-        _hashed(_char_grams(title_words + lede_words), 2, counts)
+        _hashed(_word_grams(title_words), TITLE_WORDS, counts)
+        _hashed(_word_grams(lede_words), LEDE_WORDS, counts)
+        _hashed(_char_grams(title_words + lede_words), CHARS, counts)
         if not counts:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         indices = np.fromiter(counts.keys(), np.int64, len(counts))
