@@ -7,6 +7,9 @@ day, and two short feed summaries from different outlets. None are real articles
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 EVENTS: list[dict] = [
     {
         "quote": '"We came here to talk about peace, not about surrender," Umerov told reporters.',
@@ -758,3 +761,18 @@ TEMPLATED_SUMMARIES: list[tuple[tuple[str, str], tuple[str, str]]] = [
         ),
     ),
 ]
+
+
+def write_pairs(pairs: list[tuple[str, int, str, str]], out: Path, joined: str) -> None:
+    """Write labelled pairs `(kind, label, a, b)` as JSON lines with ids, and say how many
+    were `joined` (label 1) and how many different."""
+    rows = [
+        {"id": i, "kind": kind, "label": label, "a": a, "b": b}
+        for i, (kind, label, a, b) in enumerate(pairs)
+    ]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    positives = sum(r["label"] for r in rows)
+    print(f"{len(rows)} pairs ({positives} {joined}, {len(rows) - positives} different) -> {out}")

@@ -9,7 +9,6 @@ two seeds; copies are made the way republishers make them.
 from __future__ import annotations
 
 import itertools
-import json
 import random
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from tests.eval.dedup_texts import (
     EVENTS,
     LIVE_BLOGS,
     TEMPLATED_SUMMARIES,
+    write_pairs,
 )
 
 OUT = Path(__file__).parents[1] / "data" / "dedup_pairs.jsonl"
@@ -115,7 +115,7 @@ def live_versions(window: int, step: int) -> list[tuple[str, Doc, Doc]]:
     return pairs
 
 
-def build() -> list[dict]:
+def build() -> list[tuple[str, int, str, str]]:
     rng = random.Random(20250516)
     pairs: list[tuple[str, int, Doc, Doc]] = []
     bases = [r for e in EVENTS for r in e["reports"]] + seed_bases()
@@ -196,20 +196,11 @@ def build() -> list[dict]:
     pairs += [(f"different:{k}", 0, a, b) for k, a, b in live_versions(5, 3)]
     pairs += [(f"different:{k}", 0, a, b) for k, a, b in live_versions(6, 4)]
     pairs += [(f"different:{k}", 0, a, b) for k, a, b in live_versions(4, 3)]
-    return [
-        {"id": i, "kind": kind, "label": label, "a": a, "b": b}
-        for i, (kind, label, a, b) in enumerate(pairs)
-    ]
+    return pairs
 
 
 def main() -> None:
-    rows = build()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    positives = sum(r["label"] for r in rows)
-    print(f"{len(rows)} pairs ({positives} copies, {len(rows) - positives} different) -> {OUT}")
+    write_pairs(build(), OUT, "copies")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import random
 from pathlib import Path
 
 from crawler.dedup.fingerprint import words
-from tests.eval.dedup_texts import BOILERPLATES
+from tests.eval.dedup_texts import BOILERPLATES, write_pairs
 
 CORPUS = Path(__file__).parents[2] / "crawler" / "status" / "corpus"
 OUT = Path(__file__).parents[1] / "data" / "summary_pairs.jsonl"
@@ -70,7 +70,7 @@ def closest_title(item: dict, items: list[dict]) -> dict:
     )
 
 
-def build() -> list[dict]:
+def build() -> list[tuple[str, int, str, str]]:
     rng = random.Random(20261204)
     items = load()
     by_date: dict[str, list[dict]] = {}
@@ -97,20 +97,11 @@ def build() -> list[dict]:
             pairs.append(("different:same-month", 0, same_day, full))
         follow = full_text(rng, rng.choice(day or items), pool, mine, extra=item["text"])
         pairs.append(("different:follow-up-reusing-lede", 0, short, follow))
-    return [
-        {"id": i, "kind": kind, "label": label, "a": a, "b": b}
-        for i, (kind, label, a, b) in enumerate(pairs)
-    ]
+    return pairs
 
 
 def main() -> None:
-    rows = build()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    positives = sum(r["label"] for r in rows)
-    print(f"{len(rows)} pairs ({positives} joins, {len(rows) - positives} different) -> {OUT}")
+    write_pairs(build(), OUT, "joins")
 
 
 if __name__ == "__main__":
