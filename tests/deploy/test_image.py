@@ -5,7 +5,8 @@ starts `peacewatch run` in it with a user's own config mounted — one that says
 127.0.0.1, as `peacewatch init` writes — against a feed served on loopback, and checks
 what a user of the container sees: /healthz answers on the published port, the
 HEALTHCHECK command passes on a non-default port, and the article lands in the
-database on the volume.
+database on the volume (listed by the daemon's API while it runs, and in the
+SQLite file left on the volume once it stops).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tests.servers import LocalHTTPServer, Response
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE = "localhost/peacewatch:test"
+TOKEN = "container-secret"
 FIGURES = ROOT / "tests" / "output" / "image.json"
 
 pytestmark = [
@@ -54,13 +56,16 @@ def _healthz(port: int) -> int | None:
         return None
 
 
-def _stored_titles(database: Path) -> list[str]:
-    if not database.exists():
-        return []
+def _stored_titles(port: int) -> list[str]:
+    """The titles the daemon's own API lists, as a user of the container would ask."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/articles",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     try:
-        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as db:
-            return [row[0] for row in db.execute("SELECT title FROM articles")]
-    except sqlite3.Error:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return [row["title"] for row in json.load(response)]
+    except (OSError, ValueError):
         return []
 
 
@@ -107,9 +112,12 @@ def test_run_in_image_polls_a_loopback_feed(
     )
     port = _free_port()  # buildah's chroot isolation shares the host's network
     container = buildah("from", image)
+    # buildah mounts the image's VOLUME as an anonymous volume and, on some runs, over
+    # the user's `-v` (docker never does); without it the volume is the user's alone.
+    buildah("config", "--volume", "/var/lib/peacewatch-", container)
     common = [
         "--isolation", "chroot",
-        "-e", "PEACEWATCH_WEB_TOKEN=container-secret",
+        "-e", f"PEACEWATCH_WEB_TOKEN={TOKEN}",
         "-e", f"PEACEWATCH_WEB_PORT={port}",
         "-v", f"{config}:/etc/peacewatch/peacewatch.toml:ro",
         "-v", f"{state}:/var/lib/peacewatch",
@@ -123,24 +131,31 @@ def test_run_in_image_polls_a_loopback_feed(
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and daemon.poll() is None:
-            if _healthz(port) == 200 and _stored_titles(state / "peacewatch.db"):
+            if _healthz(port) == 200 and _stored_titles(port):
                 break
             time.sleep(0.5)
         output = log.read_text(errors="replace")
         assert daemon.poll() is None, f"peacewatch run exited early:\n{output[-3000:]}"
         assert _healthz(port) == 200, output[-3000:]
-        assert _stored_titles(state / "peacewatch.db") == [entry.title], output[-3000:]
+        assert _stored_titles(port) == [entry.title], output[-3000:]
         check = subprocess.run(
             ["buildah", "run", *common, container, "--", "python", "-m", "scheduler.healthcheck"],
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert check.returncode == 0, check.stderr
+        _stop(daemon)
+        with sqlite3.connect(state / "peacewatch.db", timeout=10) as db:  # kept on the volume
+            assert [row[0] for row in db.execute("SELECT title FROM articles")] == [entry.title]
     finally:
-        if daemon.poll() is None:
-            os.killpg(daemon.pid, signal.SIGTERM)
-            try:
-                daemon.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(daemon.pid, signal.SIGKILL)
-                daemon.wait(timeout=10)
+        _stop(daemon)
         subprocess.run(["buildah", "rm", container], capture_output=True, timeout=60)
+
+
+def _stop(daemon: subprocess.Popen[bytes]) -> None:
+    if daemon.poll() is None:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        try:
+            daemon.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(daemon.pid, signal.SIGKILL)
+            daemon.wait(timeout=10)
