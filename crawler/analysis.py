@@ -14,6 +14,7 @@ from crawler.extract.text import one_line
 from crawler.model import AnalysisSpec, Classifier, PageAnalysis
 from crawler.settings import DedupSettings, TopicSettings
 from crawler.status.backend import make_classifier
+from crawler.status.language import detect
 
 _TOOLS: dict[AnalysisSpec, tuple[DedupSettings, Classifier | None]] = {}
 
@@ -28,7 +29,7 @@ def analyse(spec: AnalysisSpec, title: str, body: str) -> PageAnalysis:
             reader = make_classifier(TopicSettings.model_validate_json(spec.topic))
         tools = _TOOLS[spec] = (dedup, reader)
     dedup, reader = tools
-    verdict = reader(title, body) if reader is not None else None
+    verdict = reader(title, body, detect(title, body)) if reader is not None else None
     return PageAnalysis(title, body, spec, fingerprint(title, body, dedup), verdict)
 
 

@@ -9,9 +9,9 @@ a stage can change its insides without the others noticing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 
@@ -44,8 +44,14 @@ class Classification:
         return {"status": self.status, "confidence": self.confidence, "evidence": self.evidence}
 
 
-Classifier = Callable[[str, str], Classification]
-"""What reads a (title, text) pair: the rules, a model, or a chat-completions backend."""
+class Classifier(Protocol):
+    """What reads a (title, text) pair: the rules, a model, or a chat-completions backend.
+
+    `language` is the article's (`en`, `ru`, `uk`, …) as ingest detected it; a reader
+    that reads some languages better than others uses it, the rest ignore it.
+    """
+
+    def __call__(self, title: str, text: str, language: str | None = None) -> Classification: ...
 
 
 @dataclass(frozen=True)

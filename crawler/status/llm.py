@@ -91,12 +91,12 @@ class LLMClassifier:
         self.fallback = fallback
         self._client = client
 
-    def __call__(self, title: str, text: str) -> Classification:
+    def __call__(self, title: str, text: str, language: str | None = None) -> Classification:
         try:
             return self.ask(title, text)
         except LLMError as exc:
             log.warning("LLM classifier failed, using the local reader: %s", exc)
-        return self.fallback(title, text)
+        return self.fallback(title, text, language)
 
     def _endpoint(self) -> str:
         if self.settings.base_url is None:

@@ -86,7 +86,7 @@ class RulesClassifier:
         self._min_score = s.get("min_score", 1.0)
         self._evidence_max = int(s.get("evidence_max", 3))
 
-    def __call__(self, title: str, text: str) -> Classification:
+    def __call__(self, title: str, text: str, language: str | None = None) -> Classification:
         return self.classify(title, text)
 
     def sentences(self, title: str, text: str) -> list[tuple[str, float]]:
@@ -343,7 +343,7 @@ def _nearest(positions: list[int], start: int, end: int) -> int:
 _default: RulesClassifier | None = None
 
 
-def classify(title: str, text: str) -> Classification:
+def classify(title: str, text: str, language: str | None = None) -> Classification:
     """The status `title` and `text` report about the default topic's talks."""
     global _default
     if _default is None:

@@ -15,7 +15,7 @@ it had to do is reported in `IngestReport.notes`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,7 +29,7 @@ from crawler.dedup.index import IndexUnavailable
 from crawler.dedup.story import Deduplicator
 from crawler.extract.text import html_to_text, one_line
 from crawler.fetch.urls import canonical_or_none, redact_url
-from crawler.model import AnalysisSpec, Candidate, Classification, Fingerprint
+from crawler.model import AnalysisSpec, Candidate, Classification, Classifier, Fingerprint
 from crawler.settings import DedupSettings, TopicSettings
 from crawler.status.backend import make_classifiers, make_gate
 from crawler.status.language import detect
@@ -39,7 +39,7 @@ from crawler.store import articles, stories
 from crawler.store.indexing import IndexKeeper
 from crawler.store.tables import ARTICLE_LIMITS
 
-Classify = Callable[[str, str], Classification]
+Classify = Classifier
 
 
 @dataclass
@@ -382,7 +382,9 @@ class Ingestor:
                 report.near_duplicates += 1
             row.story = story
             if verdict is None:
-                verdict = self.classifier(candidate.topic)(candidate.title, candidate.body)
+                verdict = self.classifier(candidate.topic)(
+                    candidate.title, candidate.body, candidate.language
+                )
             status, confidence, evidence = verdict.status, verdict.confidence, verdict.evidence
             originals[fp.content_hash] = _Original(None, row, story, status, confidence, evidence)
         row.values.update(status=status, confidence=confidence, evidence=list(evidence))

@@ -130,9 +130,11 @@ def replay(
     classify = ingestor.classifier(topic.name)
     labels: dict[tuple[str, str], str] = {}
 
-    def verdict(title: str, text: str) -> Classification:
+    def verdict(title: str, text: str, language: str | None = None) -> Classification:
         label = labels.get((title, text))
-        return Classification(label, LABEL_CONFIDENCE, []) if label else classify(title, text)
+        if label:
+            return Classification(label, LABEL_CONFIDENCE, [])
+        return classify(title, text, language)
 
     ingestor.classifiers[topic.name] = verdict
     shifts: list[Shift] = []

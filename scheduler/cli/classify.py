@@ -20,6 +20,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
+from crawler.status.language import detect
 from scheduler.cli.app import ConfigOption, JsonOption, app
 from scheduler.cli.context import engine_or_exit, settings_or_exit
 from scheduler.cli.output import (
@@ -173,7 +174,9 @@ def _run_batch(path: str, classifier: Classifier) -> int:
                 bad += 1
                 err_console.print(f"{path}:{number}: skipped: {exc}", highlight=False, markup=False)
                 continue
-            yield {"id": item.get("id"), **classifier(title, text).as_dict()}
+            language = detect(title, text, item.get("lang") or item.get("language"))
+            verdict = classifier(title, text, language)
+            yield {"id": item.get("id"), **verdict.as_dict(), "language": language}
 
     try:
         emit_json_lines(results())
@@ -216,7 +219,7 @@ def classify(
         return
     network = settings_or_exit(config).network
     title, text = _load(source or "-", network)
-    verdict = classifier(title, text)
+    verdict = classifier(title, text, detect(title, text))
     if json_output:
         emit_json(verdict.as_dict())
     else:
@@ -245,7 +248,7 @@ def reclassify(config: ConfigOption = None, json_output: JsonOption = False) -> 
         task = progress.add_task("reclassify", total=None)
         seen, changed, updated = articles.reread(
             engine,
-            lambda a: classifiers.get(a.topic, fallback)(a.title, a.text or a.summary),
+            lambda a: classifiers.get(a.topic, fallback)(a.title, a.text or a.summary, a.language),
             batch=RECLASSIFY_BATCH,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )

@@ -177,7 +177,8 @@ def test_classify_batch(tmp_path: Path) -> None:
         (7, "none"),
         ("c", "agreement"),
     ]
-    assert all(set(o) == {"id", "status", "confidence", "evidence"} for o in out)
+    assert all(set(o) == {"id", "status", "confidence", "evidence", "language"} for o in out)
+    assert {o["language"] for o in out} == {"en"}
     assert "in.jsonl:3: skipped" in result.stderr
 
 
