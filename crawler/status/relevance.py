@@ -123,7 +123,7 @@ class RelevanceGate:
         groups = self.query.groups_hit(title, text)
         if groups == 0:
             return 0.0
-        score = self.reader.read(title, text).relevance
+        score = self.reader.relevance(title, text)
         if groups == 1 and len(self.query.groups) > 1 and score < LONE_GROUP_SCORE:
             return 0.0
         return round(score, 4)

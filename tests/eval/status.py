@@ -67,10 +67,15 @@ def rules_alone(title: str, text: str, lang: str) -> Reading:
     return True, classify(title, text)
 
 
-def learned_reader(model: Path | None = None, rule_weight: float | None = None) -> Reader:
+def learned_reader(
+    model: Path | None = None, rule_weight: float | None = None, tuned: Path | None = None
+) -> Reader:
     """The learned reader behind the default topic's relevance gate, as ingest runs it.
 
     Without `model`, fits one on `train` (calibrated on `dev`) into a scratch file.
+    `tuned` names a fine-tuned MiniLM folder to blend in for English items (one fitted
+    on `train` alone: `python -m crawler.status.learned.finetune --split train`); the
+    shipped one has seen every split, so it is never blended in here by default.
     """
     from crawler.status.learned.model import LearnedReader
 
@@ -81,13 +86,13 @@ def learned_reader(model: Path | None = None, rule_weight: float | None = None) 
         weight = train.RULE_WEIGHT if rule_weight is None else rule_weight
         train.fit_and_save(scratch, weight)
         model = scratch
-    reader = LearnedReader(model)
+    reader = LearnedReader(model, tuned=tuned)
     gate = RelevanceGate(TopicSettings(), reader)
 
     def read(title: str, text: str, lang: str) -> Reading:
         if not gate.is_relevant(title, text):
             return False, Classification("none", 1.0, [])
-        return True, reader(title, text)
+        return True, reader(title, text, lang)
 
     return read
 
@@ -116,12 +121,12 @@ def llm_reader(_model: Path | None = None) -> Reader:
     return read
 
 
-READERS: dict[str, Callable[[Path | None], Reader]] = {
-    "llm": llm_reader,
-    "rules": lambda _model: rules_reader(),
-    "rules-ungated": lambda _model: rules_alone,
-    "ngrams": lambda model: learned_reader(model, rule_weight=0.0),
-    "model": learned_reader,
+READERS: dict[str, Callable[[Path | None, Path | None], Reader]] = {
+    "llm": lambda model, _tuned: llm_reader(model),
+    "rules": lambda _model, _tuned: rules_reader(),
+    "rules-ungated": lambda _model, _tuned: rules_alone,
+    "ngrams": lambda model, _tuned: learned_reader(model, rule_weight=0.0),
+    "model": lambda model, tuned: learned_reader(model, tuned=tuned),
 }
 
 
@@ -303,12 +308,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--by", choices=BREAKDOWNS, action="append", help="default: all three")
     parser.add_argument("--errors", action="store_true", help="list the misread items")
     parser.add_argument("--model", type=Path, help="a model file to measure (learned readers)")
+    parser.add_argument(
+        "--tuned", type=Path, help="a fine-tuned MiniLM folder to blend in (`--reader model`)"
+    )
     parser.add_argument("--reliability", action="store_true", help="print the calibration table")
     args = parser.parse_args(argv)
     items = written_items() if args.split == "written" else corpus.split(args.split)
     if args.lang:
         items = [i for i in items if i.lang == args.lang]
-    report = evaluate(items, READERS[args.reader](args.model), f"{args.reader} on {args.split}")
+    report = evaluate(
+        items, READERS[args.reader](args.model, args.tuned), f"{args.reader} on {args.split}"
+    )
     print(report.render())
     if args.reliability:
         print()

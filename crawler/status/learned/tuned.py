@@ -1,0 +1,70 @@
+"""The fine-tuned MiniLM status reader at run time: ONNX Runtime and `tokenizers`, no torch.
+
+`crawler.status.learned.finetune` writes `status.onnx` (int8 weights, 23 MB) and its
+`tokenizer.json` into `models/status-tuned/`. The learned reader blends these
+probabilities with its n-gram head's for the languages the encoder was measured to
+read well (English); everything else is read by the n-grams alone. A missing folder
+or missing packages leave the n-gram reader as it was, so a trimmed install still reads.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+
+TUNED_DIR = Path(__file__).parent / "models" / "status-tuned"
+MAX_TOKENS = 64
+"""A headline and the first sentence of its lede; attention grows with the square."""
+LEDE_CHARS = 400
+
+
+def text_of(title: str, text: str) -> str:
+    """What the encoder reads: the headline, then the start of the text."""
+    return f"{title.strip()}. {text[:LEDE_CHARS]}".strip()
+
+
+class TunedReader:
+    """Status probabilities from the fine-tuned graph, in the order of `classes`."""
+
+    def __init__(self, folder: Path) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        self.classes: tuple[str, ...] = tuple(meta["classes"])
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.no_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1  # one reading per worker; workers are the parallelism
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(
+            str(folder / "status.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+
+    def probabilities(self, title: str, text: str) -> np.ndarray:
+        encoding = self.tokenizer.encode(text_of(title, text))
+        ids = np.array([encoding.ids], dtype=np.int64)
+        mask = np.array([encoding.attention_mask], dtype=np.int64)
+        (logits,) = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})
+        z = logits[0] - logits[0].max()
+        p = np.exp(z)
+        return np.asarray(p / p.sum(), dtype=np.float64)
+
+
+_LOCK = threading.Lock()
+_LOADED: dict[Path, TunedReader | None] = {}
+
+
+def load_tuned(folder: Path = TUNED_DIR) -> TunedReader | None:
+    """The reader in `folder`, loaded once per process; None when it is not installed."""
+    with _LOCK:
+        if folder not in _LOADED:
+            try:
+                _LOADED[folder] = TunedReader(folder)
+            except (ImportError, OSError, ValueError, KeyError, RuntimeError):
+                _LOADED[folder] = None
+        return _LOADED[folder]
