@@ -47,6 +47,11 @@ TUNED_WEIGHT = 0.5
 keeps the written regression set within 0.01 of the n-grams alone (0.87). On English
 dev items 0.75 read best (macro-F1 0.65 against 0.57 alone, 0.60 at 0.5), but read the
 written set at 0.73: it reads plain statements outside the corpus's outlets worse."""
+TUNED_SKIP = 0.7
+"""When the n-grams read `none` at least this surely, the fine-tuned reader is not
+asked: most articles that pass the gate are war news without talks. Skipping them left
+every reading of dev, test and the written set as it was, at 0.7 as at 0.9 (at 0.5 dev
+lost 0.002), for a fifth less CPU."""
 
 
 class ModelError(Exception):
@@ -142,6 +147,7 @@ class LearnedReader:
                 rule_weight=float(data["rule_weight"]),
             )
             self.status = _head(data, "status")
+            self._none = self.status.classes.index("none")
             self.relevant = _head(data, "relevant")
             self.threshold = float(data["relevant_threshold"])
             self.meta: dict[str, object] = json.loads(str(data["meta"]))
@@ -161,7 +167,11 @@ class LearnedReader:
         """Both readings; `language` (detected when not given) decides whether the
         fine-tuned reader joins the n-grams for the status."""
         relevance, probs = self._linear(title, text)
-        if self.tuned is not None and (language or detect(title, text)) in TUNED_LANGUAGES:
+        if (
+            self.tuned is not None
+            and probs[self._none] < TUNED_SKIP
+            and (language or detect(title, text)) in TUNED_LANGUAGES
+        ):
             tuned = self.tuned.probabilities(title, text)
             order = [self.tuned.classes.index(c) for c in self.status.classes]
             probs = (1.0 - TUNED_WEIGHT) * probs + TUNED_WEIGHT * tuned[order]
