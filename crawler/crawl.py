@@ -105,6 +105,8 @@ class CrawlReport:
 # caller's own bookkeeping (next poll time, lease) commits with them or not at all.
 Finish = Callable[[Session, Source, PollResult], None]
 Penalise = Callable[[PollResult], bool]
+Validators = tuple[str | None, str | None, str | None]
+"""ETag, Last-Modified and final URL a poll leaves to store."""
 
 
 class Crawl:
@@ -119,7 +121,12 @@ class Crawl:
         *,
         finish: Finish | None = None,
         penalise: Penalise | None = None,
+        known: dict[str, tuple[str | None, str | None, Any]] | None = None,
+        defer: bool = False,
     ) -> None:
+        """`known`: sources' stored ETag, Last-Modified and last crawl, already read.
+        `defer`: a poll that stores nothing leaves its validators in `deferred` for the
+        caller to record with others, rather than opening a transaction of its own."""
         self.engine = engine
         self.ingestor = ingestor
         self.network = network
@@ -127,7 +134,9 @@ class Crawl:
         self.finish = finish
         self.penalise = penalise
         self.report = CrawlReport()
-        self._state: dict[str, tuple[str | None, str | None, Any]] = {}
+        self._state: dict[str, tuple[str | None, str | None, Any]] = dict(known or {})
+        self.defer = defer
+        self.deferred: dict[str, Validators] = {}
         self._fetcher: HttpFetcher | None = None
 
     async def run(self, sources: Sequence[SourceSettings]) -> CrawlReport:
@@ -269,6 +278,11 @@ class Crawl:
         if result.not_modified:
             self.report.not_modified += 1
             self.report.source(result.source)["not_modified"] = True
+        nothing = not candidates and not result.article_ids and result.error is None
+        if self.defer and validators and nothing:
+            result.seconds = time.monotonic() - result.started
+            self.deferred[result.source] = (result.etag, result.last_modified, result.final_url)
+            return
         now = utcnow()
         with self._ingesting(result, candidates) as session:
             row = _row(session, result.source)
