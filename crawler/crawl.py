@@ -24,6 +24,7 @@ from crawler.clock import utcnow
 from crawler.fetch.http import HttpFetcher
 from crawler.fetch.urls import canonical_or_none, redact_text
 from crawler.model import AnalysisSpec, Candidate, PollResult
+from crawler.runtime.workers import start_workers
 from crawler.settings import NetworkSettings, SourceSettings
 from crawler.sources import poller
 from crawler.store.db import session_scope
@@ -142,6 +143,7 @@ class Crawl:
     async def run(self, sources: Sequence[SourceSettings]) -> CrawlReport:
         enabled = [s for s in sources if s.enabled]
         self.report.sources = len(enabled)
+        start_workers()  # a pass parses every changed feed at once: worth the workers
         with session_scope(self.engine) as session:
             rows = sync_sources(session, enabled)
             self._state = {

@@ -136,7 +136,8 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.request_stop, signum)
         self._prepare()
-        await warm_up()
+        if any(s.kind != "feed" or s.fetch_articles for s in self.sources.values()):
+            await warm_up()  # pages need the workers: start them before the first poll
         web = create_app(
             self.engine,
             self.settings,
