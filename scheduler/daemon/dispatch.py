@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -88,7 +88,7 @@ class StateWriter:
                     }
                     for result, extra, _ in batch:
                         self.apply(session, rows[result.source], result, extra)
-            except SQLAlchemyError as exc:
+            except Exception as exc:  # the database's error, or a bug: each poll hears it
                 for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
@@ -109,7 +109,7 @@ class Dispatcher:
         lease: timedelta,
         due: dict[str, datetime],
         busy: dict[str, int],
-        start: Callable[[str, Claimed], Awaitable[None]],
+        start: Callable[[str, Claimed], Coroutine[Any, Any, None]],
         intervals: dict[str, timedelta],
     ) -> None:
         self.engine = engine
@@ -150,7 +150,8 @@ class Dispatcher:
                 if mine:  # our own leases, left by polls the database failed
                     session.exec(  # type: ignore[call-overload]
                         update(Source)
-                        .where(Source.name.in_(mine), Source.lease_owner == self.owner)  # type: ignore[attr-defined]
+                        .where(Source.name.in_(mine))  # type: ignore[attr-defined]
+                        .where(Source.lease_owner == self.owner)  # type: ignore[arg-type]
                         .values(lease_owner=None, lease_until=None)
                     )
                 rows = claim_sources(session, self.owner, now, self.lease, names=names)
