@@ -254,7 +254,7 @@ class Daemon:
             )
             deferred = crawl.deferred.pop(name, None)
             if deferred is not None:
-                await self._writer.write(outcome, deferred)
+                await self._writer.write(outcome, (deferred, utcnow()))
         except SQLAlchemyError as exc:  # storing the poll, then recording its failure, failed
             self._database_failed(name, exc)
             return
@@ -276,19 +276,24 @@ class Daemon:
             self._database_failed(name, exc)
 
     def _record_deferred(
-        self, session: Session, row: Source, outcome: PollResult, validators: Validators
+        self,
+        session: Session,
+        row: Source,
+        outcome: PollResult,
+        deferred: tuple[Validators, datetime],
     ) -> None:
-        """A poll that stored nothing: its success and next poll, in a shared transaction."""
-        etag, last_modified, final_url = validators
+        """A poll that stored nothing: its success and next poll, decided as of its end,
+        in a transaction shared with others."""
+        (etag, last_modified, final_url), ended = deferred
         record_success(
             row,
-            utcnow(),
+            ended,
             new_articles=outcome.new_articles,
             etag=etag,
             last_modified=last_modified,
             final_url=final_url,
         )
-        self._finish(session, row, outcome)
+        self._finish(session, row, outcome, now=ended)
 
     def _database_failed(self, name: str, exc: SQLAlchemyError) -> None:
         """The database failed this source's poll: try again soon on a fresh connection.
@@ -330,9 +335,11 @@ class Daemon:
             full_fetch_every=d.full_fetch_every,
         )
 
-    def _finish(self, session: Session, row: Source, outcome: PollResult) -> None:
+    def _finish(
+        self, session: Session, row: Source, outcome: PollResult, now: datetime | None = None
+    ) -> None:
         """In the poll's transaction: next poll time, health alerts, lease released."""
-        now = utcnow()
+        now = now or utcnow()
         if not holds(row, self.owner, now):
             log(
                 logging.WARNING,

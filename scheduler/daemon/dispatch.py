@@ -34,10 +34,14 @@ from crawler.store.tables import Source
 
 CLAIM_LIMIT = 500
 """Most sources claimed in one transaction."""
+CLAIM_AHEAD = timedelta(seconds=1)
+"""Sources falling due this soon after the earliest are claimed with it (each poll still
+starts at its own due time): at hundreds of sources, one claim serves dozens of polls."""
 IDLE_WAKE = 1.0
 """Seconds at most the loop sleeps: a source's due time may move while it sleeps."""
-GATHER = 0.05
-"""Seconds a state write waits for others to share its transaction."""
+GATHER = 0.5
+"""Seconds a state write waits for others to share its transaction (the poll's times
+are those of its end, so the wait delays no schedule)."""
 RETRY_SOON = timedelta(milliseconds=500)
 
 
@@ -123,6 +127,7 @@ class Dispatcher:
         """Sources whose last poll the database failed: drop our own lease before claiming."""
         self.failed: Callable[[list[str], SQLAlchemyError], None] = lambda _n, _e: None
         self._wake = asyncio.Event()
+        self._starting: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -131,19 +136,25 @@ class Dispatcher:
         while not stopping():
             now = utcnow()
             waiting = [(at, name) for name, at in self.due.items() if name not in self.busy]
-            due = sorted(name for at, name in waiting if at <= now)[:CLAIM_LIMIT]
-            if due:
-                self.claim(due, now)
+            soonest = min((at for at, _ in waiting), default=None)
+            if soonest is not None and soonest <= now:
+                ahead = now + CLAIM_AHEAD
+                due = sorted((at, name) for at, name in waiting if at <= ahead)[:CLAIM_LIMIT]
+                self.claim(dict((name, at) for at, name in due), now)
                 await asyncio.sleep(0)
                 continue
-            soonest = min((at for at, _ in waiting), default=None)
             sleep = IDLE_WAKE if soonest is None else (soonest - now).total_seconds()
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=min(max(sleep, 0.0), IDLE_WAKE))
+        for task in self._starting:  # claimed, not started: their leases go with the rest
+            task.cancel()
+        await asyncio.gather(*self._starting, return_exceptions=True)
 
-    def claim(self, names: list[str], now: datetime) -> None:
-        """Claim the due sources among `names` in one transaction and start their polls."""
+    def claim(self, due: dict[str, datetime], now: datetime) -> None:
+        """Claim the sources of `due` (name: when due, at most `CLAIM_AHEAD` from now) in
+        one transaction, and start each one's poll at its due time."""
+        names = list(due)
         try:
             with session_scope(self.engine) as session:
                 mine = [n for n in names if n in self.stranded]
@@ -154,7 +165,10 @@ class Dispatcher:
                         .where(Source.lease_owner == self.owner)  # type: ignore[arg-type]
                         .values(lease_owner=None, lease_until=None)
                     )
-                rows = claim_sources(session, self.owner, now, self.lease, names=names)
+                ahead = max(due.values())
+                rows = claim_sources(
+                    session, self.owner, now, self.lease, names=names, due_by=max(ahead, now)
+                )
                 claimed = {
                     row.name: Claimed(
                         row.id or 0, dict(row.state), row.etag, row.last_modified, row.last_crawl_at
@@ -167,10 +181,25 @@ class Dispatcher:
         except SQLAlchemyError as exc:
             self.failed(names, exc)
             return
+        loop = asyncio.get_running_loop()
         for name, row in claimed.items():
             self.busy[name] = row.id
-            self.due[name] = now + self.intervals[name]  # until the poll decides otherwise
-            asyncio.get_running_loop().create_task(self.start(name, row))
+            at = max(due[name], now)
+            self.due[name] = at + self.intervals[name]  # until the poll decides otherwise
+            task = loop.create_task(self._start_at(at, name, row))
+            self._starting.add(task)
+            task.add_done_callback(self._starting.discard)
+
+    async def _start_at(self, at: datetime, name: str, row: Claimed) -> None:
+        wait = (at - utcnow()).total_seconds()
+        try:
+            if wait > 0:
+                await asyncio.sleep(wait)
+        except asyncio.CancelledError:
+            self.busy.pop(name, None)
+            raise
+        self._starting.discard(asyncio.current_task())  # type: ignore[arg-type]
+        await self.start(name, row)
 
     def _not_mine(self, session: Session, names: list[str], now: datetime) -> None:
         """When to look again at sources this worker could not claim."""

@@ -11,8 +11,9 @@ database, against a local feed server in its own process, and prints:
   round (every feed polled and parsed, the relevant items ingested) and after a few
   rounds of 304s;
 - CPU of all those processes per poll: over the first round (fresh process, empty
-  database: fetch, parse, ingest) and over the later rounds, where every feed answers
-  304 (warm process), divided by the polls the daemon logged in that window;
+  database: fetch, parse, ingest) and over `--rounds` later rounds, where every feed
+  answers 304 (warm process; the window opens one round after the first, once its shift
+  detection is over), divided by the polls the daemon logged in that window;
 - the same for a second daemon started on the database the first left (fresh process,
   warm database: its first round is 304s too), start-up CPU apart.
 
@@ -203,9 +204,10 @@ def one_run(code: Path, base: str, paths: list[str], rounds: int, interval: int)
             run.fresh_cpu_ms = (cpu_seconds(proc.pid) - c0) / len(log.polls) * 1000
             time.sleep(1.0)  # the first round's detection and delivery settle
             run.mem_first = memory_kb(proc.pid)
-            # Rounds of 304s: the window opens once the next round has begun.
+            # Rounds of 304s: the window opens after a whole round more, once the first
+            # round's shift detection has settled.
             first = len(log.polls)
-            wait(log, proc, lambda: len(log.polls) >= first + 10, 2 * interval + 30)
+            wait(log, proc, lambda: len(log.polls) >= first + len(paths), 4 * interval + 60)
             mark = len(log.polls)
             c0 = cpu_seconds(proc.pid)
             wait(log, proc, lambda: len(log.polls) >= mark + rounds * len(paths), 600)
