@@ -24,6 +24,7 @@ from crawler.clock import utcnow
 from crawler.fetch.http import HttpFetcher
 from crawler.fetch.urls import canonical_or_none, redact_text
 from crawler.model import AnalysisSpec, Candidate, PollResult
+from crawler.runtime.workers import start_workers
 from crawler.settings import NetworkSettings, SourceSettings
 from crawler.sources import poller
 from crawler.store.db import session_scope
@@ -105,6 +106,8 @@ class CrawlReport:
 # caller's own bookkeeping (next poll time, lease) commits with them or not at all.
 Finish = Callable[[Session, Source, PollResult], None]
 Penalise = Callable[[PollResult], bool]
+Validators = tuple[str | None, str | None, str | None]
+"""ETag, Last-Modified and final URL a poll leaves to store."""
 
 
 class Crawl:
@@ -119,7 +122,12 @@ class Crawl:
         *,
         finish: Finish | None = None,
         penalise: Penalise | None = None,
+        known: dict[str, tuple[str | None, str | None, Any]] | None = None,
+        defer: bool = False,
     ) -> None:
+        """`known`: sources' stored ETag, Last-Modified and last crawl, already read.
+        `defer`: a poll that stores nothing leaves its validators in `deferred` for the
+        caller to record with others, rather than opening a transaction of its own."""
         self.engine = engine
         self.ingestor = ingestor
         self.network = network
@@ -127,12 +135,15 @@ class Crawl:
         self.finish = finish
         self.penalise = penalise
         self.report = CrawlReport()
-        self._state: dict[str, tuple[str | None, str | None, Any]] = {}
+        self._state: dict[str, tuple[str | None, str | None, Any]] = dict(known or {})
+        self.defer = defer
+        self.deferred: dict[str, Validators] = {}
         self._fetcher: HttpFetcher | None = None
 
     async def run(self, sources: Sequence[SourceSettings]) -> CrawlReport:
         enabled = [s for s in sources if s.enabled]
         self.report.sources = len(enabled)
+        start_workers()  # a pass parses every changed feed at once: worth the workers
         with session_scope(self.engine) as session:
             rows = sync_sources(session, enabled)
             self._state = {
@@ -269,6 +280,11 @@ class Crawl:
         if result.not_modified:
             self.report.not_modified += 1
             self.report.source(result.source)["not_modified"] = True
+        nothing = not candidates and not result.article_ids and result.error is None
+        if self.defer and validators and nothing:
+            result.seconds = time.monotonic() - result.started
+            self.deferred[result.source] = (result.etag, result.last_modified, result.final_url)
+            return
         now = utcnow()
         with self._ingesting(result, candidates) as session:
             row = _row(session, result.source)

@@ -5,7 +5,10 @@ for the GIL; in processes they run beside the loop while it keeps fetching
 (tests/bench/bench_feeds.py, bench_article_path.py). One worker per core, not one
 fewer: the loop's process idles between responses, and on two cores a single worker
 was the article path's bottleneck (13.1 s against 10.3 s). `forkserver` because the loop's
-process has threads that `fork` must not copy. If the pool breaks (a worker killed),
+process has threads that `fork` must not copy. Workers start on demand: a process
+whose work is light (a daemon polling feeds without fetching pages) parses in a thread
+instead (`run_light`) and never pays for the workers' imports (~95 MB each, ~130 MB
+for the fork server). If the pool breaks (a worker killed),
 work runs in a thread and the pool is rebuilt on next use. Workers die with the
 process that made the pool, even when it is killed outright (`die_with`).
 """
@@ -94,6 +97,24 @@ PRELOAD = ["crawler.sources.feed", "crawler.extract.article", "crawler.analysis"
 
 def _ready() -> bool:
     return True
+
+
+def start_workers() -> None:
+    """Make this process's pool now (its workers spawn as work arrives): from here on
+    `run_light` work goes to the workers too."""
+    _pool()
+
+
+def started() -> bool:
+    return _POOL is not None and os.getpid() == _POOL_PID
+
+
+async def run_light(func: Callable[..., T], *args: Any) -> T:
+    """`func(*args)` in a worker if this process has its workers, else in a thread: for
+    work light enough (a feed's parse) not to be worth starting them for."""
+    if started():
+        return await run_in_worker(func, *args)
+    return await asyncio.to_thread(func, *args)
 
 
 async def warm_up() -> None:

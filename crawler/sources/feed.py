@@ -23,7 +23,7 @@ from feedparser.encodings import convert_to_utf8
 from crawler.fetch.http import FetchError, HttpFetcher
 from crawler.fetch.urls import outlet_of
 from crawler.model import Candidate, PollResult
-from crawler.runtime.workers import run_in_worker
+from crawler.runtime.workers import run_light
 from crawler.settings import SourceSettings
 from crawler.sources import SourceRun
 
@@ -253,7 +253,7 @@ async def poll_feed(
     poll.etag = result.headers.get("etag")
     poll.last_modified = result.headers.get("last-modified")
     try:
-        parsed = await run_in_worker(
+        parsed = await run_light(
             partial(
                 parse_feed_document,
                 result.body,
@@ -275,7 +275,8 @@ async def poll_feed(
 
 
 async def poll(run: SourceRun, source: SourceSettings, result: PollResult) -> None:
-    """The `feed` kind: a conditional GET, a parse in a worker, then pages if asked for."""
+    """The `feed` kind: a conditional GET, a parse (in a worker if they run), then pages
+    if asked for."""
     etag = last_modified = None
     if result.conditional:
         etag, last_modified = run.validators(source.name)

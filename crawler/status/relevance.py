@@ -59,6 +59,33 @@ class TopicQuery:
     def _may_match(self, lowered: str) -> bool:
         return all(any(stem in lowered for stem in stems) for stems in self._stems)
 
+    @cached_property
+    def _ascii_stems(self) -> tuple[tuple[str, ...], ...]:
+        """Per group, the stems that can occur in ASCII text. Case-insensitive matching
+        folds only ſ and ı among non-ASCII letters onto ASCII ones: a stem with either
+        may match anything (""); any other non-ASCII stem cannot match ASCII text."""
+        return tuple(
+            tuple(
+                "" if not stem.isascii() and ("ſ" in stem or "ı" in stem) else stem
+                for stem in stems
+                if stem.isascii() or "ſ" in stem or "ı" in stem
+            )
+            for stems in self._stems
+        )
+
+    def _searches(self, text: str) -> list[re.Pattern[str]]:
+        """The groups' patterns worth running on `text`: in ASCII text (most feeds'), a
+        group none of whose stems occurs cannot hit, and a substring test costs a
+        hundredth of the regex."""
+        if not text.isascii():
+            return list(self._patterns)
+        lowered = text.lower()
+        return [
+            pattern
+            for pattern, stems in zip(self._patterns, self._ascii_stems, strict=True)
+            if any(stem in lowered for stem in stems)
+        ]
+
     def hits(self, text: str) -> list[str | None]:
         """The first hit of each group, or None where a group has none."""
         found: list[str | None] = []
@@ -70,7 +97,7 @@ class TopicQuery:
     def groups_hit(self, *texts: str) -> int:
         """How many groups have a hit: the prefilter before a model reads an article."""
         joined = "\n".join(t for t in texts if t)
-        return sum(1 for pattern in self._patterns if pattern.search(joined))
+        return sum(1 for pattern in self._searches(joined) if pattern.search(joined))
 
     def is_relevant(self, *texts: str) -> bool:
         joined = "\n".join(t for t in texts if t)

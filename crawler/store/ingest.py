@@ -294,16 +294,18 @@ class Ingestor:
         return batch, decided
 
     def _relevant(self, candidates: Sequence[Candidate], report: IngestReport) -> list[Candidate]:
-        """The candidates about their topic, title and summary tidied as they are stored."""
+        """The candidates about their topic, title and summary tidied as they are stored;
+        only those kept have their language detected (the gate does not read it)."""
         relevant: list[Candidate] = []
         for candidate in candidates:
             candidate.title = one_line(candidate.title)
             candidate.summary = html_to_text(candidate.summary)
-            candidate.language = detect(candidate.title, candidate.body, candidate.language)
+            whole = candidate.title, candidate.body  # the language is read before the cut
             cut = bound(candidate)
             if cut:
                 report.truncated[candidate.url] = cut
             if self.is_relevant(candidate):
+                candidate.language = detect(*whole, candidate.language)
                 relevant.append(candidate)
             else:
                 report.skipped += 1

@@ -58,14 +58,14 @@ def claim_rows(
     if postgres:  # the rows are locked by us: no one else can take them meanwhile
         session.exec(update(model).where(model.id.in_(ids)).values(**values))  # type: ignore[call-overload]
         return ids
-    claimed = []
-    for row_id in ids:
-        result = session.exec(  # type: ignore[call-overload]
-            update(model).where(model.id == row_id, condition).values(**values)
-        )
-        if result.rowcount == 1:
-            claimed.append(row_id)
-    return claimed
+    # One conditional UPDATE decides (SQLite has one writer at a time); the rows now
+    # carrying this worker's name and this very expiry are the ones it won.
+    session.exec(update(model).where(model.id.in_(ids), condition).values(**values))  # type: ignore[call-overload]
+    won = select(model.id).where(
+        model.id.in_(ids), model.lease_owner == owner, model.lease_until == values["lease_until"]
+    )
+    held = set(session.exec(won).scalars())  # type: ignore[call-overload]
+    return [row_id for row_id in ids if row_id in held]
 
 
 def source_due(now: datetime) -> Any:
@@ -80,9 +80,13 @@ def claim_sources(
     *,
     names: Sequence[str] | None = None,
     limit: int | None = None,
+    due_by: datetime | None = None,
 ) -> list[Source]:
-    """Lease the due sources among `names` (all when None); the rows held, due first."""
-    due = source_due(now)
+    """Lease the due sources among `names` (all when None); the rows held, due first.
+
+    `due_by` (later than `now`) also takes sources falling due by then, so that a
+    worker claims the next moment's sources together; leases are judged at `now`."""
+    due = source_due(due_by or now)
     if names is not None:
         due = and_(due, Source.name.in_(list(names)))  # type: ignore[attr-defined]
     ids = claim_rows(

@@ -1,16 +1,18 @@
 """`peacewatch run`: poll on schedule, detect shifts, deliver alerts, until told to stop.
 
 Everything runs in one asyncio loop (the one `crawler.runtime.loop.run` provides, which Scrapy
-shares): APScheduler's AsyncIOScheduler, the feed poller, the outbox and the uvicorn
-server for `/healthz` and `/metrics`.
+shares): the poll dispatcher, APScheduler's AsyncIOScheduler for alert jobs, the feed
+poller, the outbox and the uvicorn server for `/healthz` and `/metrics`.
 
-Each source has one job (`poll:<name>`, at most one instance, missed runs coalesced).
 The database decides when a source is due (`next_poll_at`) and who polls it (a row
 lease), so several workers on one PostgreSQL poll each source once per interval, and a
-worker that dies hands its sources over when its leases expire. After each run the job
-is moved to the source's next due time; its interval trigger is only the fallback.
+worker that dies hands its sources over when its leases expire. One dispatcher claims
+the sources that fall due together in one transaction (`scheduler.daemon.dispatch`).
 A source's articles, its feed state, its next poll time and the release of its lease
-commit in one transaction: a kill at any point loses nothing and repeats nothing.
+commit in one transaction: a kill at any point loses nothing and repeats nothing. A
+poll that stored nothing (a 304) shares that transaction with the other such polls
+that ended meanwhile; a kill before it commits leaves the lease to expire and the
+source to be polled again.
 """
 
 from __future__ import annotations
@@ -25,30 +27,30 @@ import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
-from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
+from apscheduler.jobstores.base import ConflictingIdError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from crawler.clock import utcnow
-from crawler.crawl import Crawl
+from crawler.crawl import Crawl, Validators
 from crawler.fetch.http import HttpFetcher
 from crawler.model import PollResult
 from crawler.runtime.workers import warm_up
 from crawler.settings import SourceSettings
 from crawler.store.db import session_scope
-from crawler.store.leases import claim_sources, holds, release, release_all, release_owner, renew
-from crawler.store.sources import sync_sources
+from crawler.store.leases import holds, release, release_all, release_owner, renew
+from crawler.store.sources import record_success, sync_sources
 from crawler.store.tables import Source
 from notifier.alerts.health import assess, health_alerts
 from notifier.web import create_app
 from scheduler import alerting
 from scheduler.config import Settings
+from scheduler.daemon.dispatch import Claimed, Dispatcher, StateWriter
 from scheduler.daemon.jobs import AlertJobs
 from scheduler.daemon.logs import log
 from scheduler.daemon.metrics import Metrics
@@ -57,7 +59,6 @@ from scheduler.daemon.polling import Connectivity, PollPolicy, next_poll, use_co
 from scheduler.pipeline import build_ingestor
 
 GRACE = 6.0  # seconds in-flight polls get to finish after SIGTERM before being cancelled
-RETRY_SOON = timedelta(milliseconds=500)
 FIRST_SPREAD = 2.0  # seconds over which never-polled sources' first polls are spread
 DB_RETRY = timedelta(seconds=1)
 """First wait before polling again a source whose poll the database failed; it doubles
@@ -100,6 +101,17 @@ class Daemon:
         self._fetcher: HttpFetcher | None = None
         self._web: WebServer | None = None
         self._rng = random.Random()
+        self._writer = StateWriter(engine, self._record_deferred)
+        self._dispatcher = Dispatcher(
+            engine,
+            self.owner,
+            settings.daemon.lease,
+            self._due,
+            self._polling,
+            self._poll,
+            {name: s.interval for name, s in self.sources.items()},
+        )
+        self._dispatcher.failed = self._claims_failed
         ops = [c.name for c in settings.channels if c.operations]
         self.operations_channels = ops
 
@@ -124,7 +136,8 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.request_stop, signum)
         self._prepare()
-        await warm_up()
+        if any(s.kind != "feed" or s.fetch_articles for s in self.sources.values()):
+            await warm_up()  # pages need the workers: start them before the first poll
         web = create_app(
             self.engine,
             self.settings,
@@ -146,12 +159,15 @@ class Daemon:
             self._fetcher = fetcher
             self._schedule_jobs()
             self.scheduler.start()
+            dispatch = asyncio.create_task(self._dispatcher.run(lambda: self.stopping))
             # Articles a stopped or killed daemon committed but never looked at: without
             # this pass their shift would wait for the next new article.
             self.alerts.request_detect()
             self.metrics.running.set(1)
             await self._stop.wait()
+            self._dispatcher.wake()
             await self._shutdown()
+            await dispatch
         await self._web.stop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
@@ -200,36 +216,14 @@ class Daemon:
     def _schedule_jobs(self) -> None:
         daemon = self.settings.daemon
         now = utcnow()
-        for name, source in self.sources.items():
-            seconds = source.interval.total_seconds()
+        for name in self.sources:
             # Due times were worked out before the workers and the web server started.
-            # A start that took most of an interval would leave the trigger's next fire
-            # (the due time plus one interval) just after the first run was sent, which
-            # APScheduler then skips as a second instance.
             self._due[name] = max(self._due[name], now)
-            self.scheduler.add_job(
-                self._poll_job,
-                IntervalTrigger(seconds=seconds, jitter=seconds * daemon.jitter),
-                args=[name],
-                id=f"poll:{name}",
-                name=f"poll {name}",
-                next_run_time=self._due[name],
-            )
-        self.scheduler.add_listener(self._after_job, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         lease = daemon.lease.total_seconds()
         self.scheduler.add_job(
             self._renew_leases, IntervalTrigger(seconds=max(1.0, lease / 3)), id="leases"
         )
         self.alerts.schedule()
-
-    def _after_job(self, event: JobExecutionEvent) -> None:
-        """Move a source's job to its next due time once the run is over."""
-        if self.stopping or not event.job_id.startswith("poll:"):
-            return
-        name = event.job_id.removeprefix("poll:")
-        due = max(self._due.get(name) or utcnow(), utcnow() + timedelta(milliseconds=10))
-        with contextlib.suppress(JobLookupError):
-            self.scheduler.modify_job(event.job_id, next_run_time=due)
 
     def track(self) -> None:
         task = asyncio.current_task()
@@ -237,37 +231,13 @@ class Daemon:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _poll_job(self, name: str) -> None:
+    async def _poll(self, name: str, row: Claimed) -> None:
+        """Poll one source this worker has just claimed (`row`: its state then)."""
         if self.stopping:
+            self._polling.pop(name, None)
             return
         self.track()
         source = self.sources[name]
-        now = utcnow()
-        self._due[name] = now + source.interval  # until this run decides otherwise
-        lease = self.settings.daemon.lease
-        # A poll may outlast its interval (slow server, article pages): the fallback
-        # trigger must not fire into a run in progress, which APScheduler would skip
-        # with a warning. `_after_job` sets the real next run when this one ends.
-        with contextlib.suppress(JobLookupError):
-            self.scheduler.modify_job(f"poll:{name}", next_run_time=now + lease)
-        try:
-            with session_scope(self.engine) as session:
-                if name in self._stranded:  # our own lease, left by a poll the database failed
-                    session.exec(  # type: ignore[call-overload]
-                        update(Source)
-                        .where(Source.name == name, Source.lease_owner == self.owner)  # type: ignore[arg-type]
-                        .values(lease_owner=None, lease_until=None)
-                    )
-                rows = claim_sources(session, self.owner, now, lease, names=[name])
-                if not rows:
-                    self._due[name] = self._not_mine(session, name, now, source)
-                    return
-                row = rows[0]
-                self._polling[name] = row.id or 0
-                state = dict(row.state)
-        except SQLAlchemyError as exc:
-            self._database_failed(name, exc)
-            return
         assert self._fetcher is not None
         crawl = Crawl(
             self.engine,
@@ -275,17 +245,23 @@ class Daemon:
             self.settings.network,
             finish=self._finish,
             penalise=self._penalise,
+            known={name: (row.etag, row.last_modified, row.last_crawl_at)},
+            defer=True,
         )
         try:
             outcome = await crawl.run_source(
-                self._fetcher, source, conditional=use_conditional(state, now)
+                self._fetcher, source, conditional=use_conditional(row.state, utcnow())
             )
+            deferred = crawl.deferred.pop(name, None)
+            if deferred is not None:
+                await self._writer.write(outcome, (deferred, utcnow()))
         except SQLAlchemyError as exc:  # storing the poll, then recording its failure, failed
             self._database_failed(name, exc)
             return
         finally:
             self._polling.pop(name, None)
         self._stranded.pop(name, None)
+        self._dispatcher.stranded.discard(name)
         self.database_error = None
         self.connectivity.record(
             name, ok=outcome.ok, network_error=outcome.network_error, now=utcnow()
@@ -295,6 +271,30 @@ class Daemon:
         if outcome.article_ids:  # copies under new URLs add outlets too
             self.alerts.request_detect()
 
+    def _claims_failed(self, names: list[str], exc: SQLAlchemyError) -> None:
+        for name in names:
+            self._database_failed(name, exc)
+
+    def _record_deferred(
+        self,
+        session: Session,
+        row: Source,
+        outcome: PollResult,
+        deferred: tuple[Validators, datetime],
+    ) -> None:
+        """A poll that stored nothing: its success and next poll, decided as of its end,
+        in a transaction shared with others."""
+        (etag, last_modified, final_url), ended = deferred
+        record_success(
+            row,
+            ended,
+            new_articles=outcome.new_articles,
+            etag=etag,
+            last_modified=last_modified,
+            final_url=final_url,
+        )
+        self._finish(session, row, outcome, now=ended)
+
     def _database_failed(self, name: str, exc: SQLAlchemyError) -> None:
         """The database failed this source's poll: try again soon on a fresh connection.
 
@@ -303,12 +303,14 @@ class Daemon:
         """
         failures = self._stranded.get(name, 0) + 1
         self._stranded[name] = failures
+        self._dispatcher.stranded.add(name)
         message = str(getattr(exc, "orig", None) or exc).strip()
         first = message.splitlines()[0] if message else type(exc).__name__
         self.database_error = f"{type(exc).__name__}: {first}"
         wait = min(DB_RETRY * 2 ** (failures - 1), DB_RETRY_MAX)
         self._due[name] = utcnow() + wait
         self._reasons[name] = "database error"
+        self._dispatcher.wake()
         log(
             logging.WARNING,
             f"poll {name}: database error: {self.database_error}; "
@@ -317,18 +319,6 @@ class Daemon:
             source=name,
             error=self.database_error,
         )
-
-    def _not_mine(
-        self, session: Session, name: str, now: datetime, source: SourceSettings
-    ) -> datetime:
-        """When to look again at a source this worker could not claim."""
-        row = session.exec(select(Source).where(Source.name == name)).scalars().one()  # type: ignore[call-overload]
-        if row.lease_until is not None and row.lease_until > now:
-            # Someone else is polling it: look again when they should be done.
-            return min(row.lease_until, now + source.interval) + timedelta(milliseconds=50)
-        if row.next_poll_at is not None and row.next_poll_at > now:
-            return row.next_poll_at
-        return now + RETRY_SOON
 
     def _penalise(self, outcome: PollResult) -> bool:
         return not self.connectivity.offline(outcome.source, network_error=outcome.network_error)
@@ -345,9 +335,11 @@ class Daemon:
             full_fetch_every=d.full_fetch_every,
         )
 
-    def _finish(self, session: Session, row: Source, outcome: PollResult) -> None:
+    def _finish(
+        self, session: Session, row: Source, outcome: PollResult, now: datetime | None = None
+    ) -> None:
         """In the poll's transaction: next poll time, health alerts, lease released."""
-        now = utcnow()
+        now = now or utcnow()
         if not holds(row, self.owner, now):
             log(
                 logging.WARNING,

@@ -291,6 +291,23 @@ def test_topic_query_of_any_terms_and_text(query, title: str, text: str) -> None
     assert len(hits) == len(query)
     relevant = topic.is_relevant(title, text)
     assert relevant == (topic.relevance(title, text) == 1.0)
+    joined = "\n".join(t for t in (title, text) if t)
+    assert topic.groups_hit(title, text) == sum(hit is not None for hit in topic.hits(joined))
+
+
+@fuzz(examples=150, deadline_ms=2000)
+@given(
+    query=st.lists(
+        st.lists(st.text("akisſıKİ -*", min_size=1, max_size=8), min_size=1, max_size=4),
+        max_size=3,
+    ),
+    text=st.text("akisAKIS -\n", max_size=40),
+)
+def test_topic_query_on_ascii_text_counts_as_its_patterns(query, text: str) -> None:  # type: ignore[no-untyped-def]
+    """ASCII text skips the groups whose stems it lacks: never one that would hit,
+    letters that case-folding matches to ASCII (ſ, ı, K) included."""
+    topic = TopicQuery.from_lists(query)
+    assert topic.groups_hit(text) == sum(hit is not None for hit in topic.hits(text))
 
 
 def test_control_characters_around_a_link_do_not_reach_the_stored_url() -> None:
