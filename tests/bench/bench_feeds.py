@@ -1,115 +1,277 @@
-"""Feed path: `peacewatch crawl` over 300 local feeds vs a sequential feedparser loop.
+"""Feed path: a peacewatch crawl of local feeds beside a sequential feedparser loop.
 
 Run: python tests/bench/bench_feeds.py [--feeds 300] [--runs 3]
+(`reader`, the peer, comes with `pip install '.[bench]'`; without it its row is left out.)
 
-Prints, as medians of several runs: wall time of the first crawl and of a
-sequential `feedparser.parse(url)` loop over the same feeds, the crawl's CPU time
-beside feedparser's bare parse CPU time on the same bytes, and the second crawl
-(unchanged feeds, answered 304) against the first.
-Targets: first crawl >= 1.5x faster than the loop, CPU <= 1.3x bare parse, second
-crawl >= 10x faster than the first.
+Every side runs in a fresh process, in rotating order, against the same local feeds
+(tests/bench/feedserver.py, its own process), and does its work twice: the first round
+is the fresh-process figure (wall time counted from the spawn, so interpreter start
+and imports are in it), the second the warm one (same process, workers and caches
+warm, a fresh database again). CPU is that of the side's whole process tree, read
+from /proc: the side's process, and for peacewatch its fork server, parsing workers
+and resource tracker (live ones directly, exited ones through their parents' counts
+of waited children). Sides:
+
+- loop: `feedparser.parse(url)` over the feeds one after another, with peacewatch's
+  parse options (`sanitize_html=False, resolve_relative_uris=False`);
+- bare: `feedparser.parse(body)` on the same bytes, same options, no I/O at all;
+- peacewatch: `Crawl.run` with a fresh SQLite database (poll, parse, ingest with the
+  default topic, whose relevance is the learned model's); then, in the first round,
+  the same crawl again (every feed answers 304);
+- pw-query: the same with the topic's relevance decided by its query alone
+  (`relevance = "query"`), which shows what the feed path costs without the model;
+- reader: the `reader` library as a peer, one fresh SQLite database per round, every
+  entry stored, its defaults (its own feedparser options: sanitising on).
+
+Quoted: medians of the runs' per-run ratios. Targets: peacewatch's first crawl from a
+fresh process >= 1.5x faster than the loop; its CPU (all processes) <= 1.3x of bare
+parsing; the unchanged-feeds crawl >= 10x faster than the first.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-import feedparser
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.bench.feedserver import FeedServer, make_feeds  # noqa: E402
 
-from crawler.crawl import Crawl
-from crawler.runtime.loop import run
-from crawler.runtime.workers import worker_cpu_seconds
-from crawler.settings import NetworkSettings, SourceSettings, TopicSettings
-from crawler.store.ingest import Ingestor
-from scheduler.database import open_database
-from tests.bench.feedserver import FeedServer, make_feeds
-
-
-def cpu() -> float:
-    """This process and its parsing workers: the crawl's whole CPU bill."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime + worker_cpu_seconds()
+OPTIONS = {"sanitize_html": False, "resolve_relative_uris": False}
+"""peacewatch's feedparser options (crawler/sources/feed.py), given to the baselines."""
+TICKS = os.sysconf("SC_CLK_TCK")
+PEACEWATCH, QUERY = "peacewatch", "pw-query"
 
 
-def crawl_twice(base: str, paths: list[str]) -> tuple[float, float, float, int]:
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds of the process and of its waited-for children)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()
+    utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
+    return int(fields[1]), (utime + stime + cutime + cstime) / TICKS
+
+
+def tree_cpu(root: int | None = None) -> float:
+    """CPU seconds of a process and all its descendants, live or exited and waited for."""
+    root = root or os.getpid()
+    parents: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit() and (found := _stat(int(entry.name))) is not None:
+            parents.setdefault(found[0], []).append(int(entry.name))
+            cpu[int(entry.name)] = found[1]
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += cpu.get(pid, 0.0)
+        todo.extend(parents.get(pid, []))
+    return total
+
+
+def _measure(work: Any) -> dict[str, float]:
+    c0, t0 = tree_cpu(), time.perf_counter()
+    work()
+    return {"wall": time.perf_counter() - t0, "cpu": tree_cpu() - c0, "end": time.time()}
+
+
+def _loop(base: str, paths: list[str]) -> Any:
+    import feedparser
+
+    def work() -> None:
+        for path in paths:
+            assert feedparser.parse(base + path, **OPTIONS).entries
+
+    return work
+
+
+def _bare(bodies: list[bytes]) -> Any:
+    import feedparser
+
+    def work() -> None:
+        for body in bodies:
+            assert feedparser.parse(body, **OPTIONS).entries
+
+    return work
+
+
+def _peacewatch(base: str, paths: list[str], tmp: str, relevance: str | None = None) -> Any:
+    from crawler.crawl import Crawl
+    from crawler.runtime.loop import run
+    from crawler.settings import NetworkSettings, SourceSettings, TopicSettings
+    from crawler.store.ingest import Ingestor
+    from scheduler.database import open_database
+
+    topic = TopicSettings(relevance=relevance)
+    sources = [
+        SourceSettings(name=f"f{i}", url=base + p, topic=topic.name) for i, p in enumerate(paths)
+    ]
+    network = NetworkSettings(allow_private=True)
+    engines: dict[str, Any] = {}
+    stored: list[int] = []
+
+    def crawl(database: str) -> None:
+        if database not in engines:
+            engines[database] = open_database(f"sqlite:///{tmp}/{database}.db")
+        report = run(Crawl(engines[database], Ingestor([topic]), network).run(sources))
+        assert not report.errors, report.errors
+        stored.append(report.new_articles)
+
+    crawl.stored = stored  # type: ignore[attr-defined]
+    return crawl
+
+
+def _reader(base: str, paths: list[str], tmp: str) -> Any:
+    from reader import make_reader
+
+    def crawl(database: str) -> None:
+        with make_reader(f"{tmp}/{database}.sqlite") as reader:
+            for path in paths:
+                reader.add_feed(base + path)
+            reader.update_feeds()
+            assert reader.get_entry_counts().total
+
+    return crawl
+
+
+def side(name: str, base: str, count: int, out: Path) -> None:
+    """One side in this fresh process: two rounds (fresh, warm)."""
+    c0 = tree_cpu()
+    feeds = make_feeds(count)
+    excluded = tree_cpu() - c0  # making the feeds is the bench's work, not the side's
+    paths, result = list(feeds), {}
     with tempfile.TemporaryDirectory() as tmp:
-        engine = open_database(f"sqlite:///{tmp}/bench.db")
-        topic = TopicSettings()
-        sources = [
-            SourceSettings(name=f"f{i}", url=base + p, topic=topic.name)
-            for i, p in enumerate(paths)
-        ]
-        network = NetworkSettings(allow_private=True)
-        c0, t0 = cpu(), time.perf_counter()
-        first = run(Crawl(engine, Ingestor([topic]), network).run(sources))
-        wall1, cpu1 = time.perf_counter() - t0, cpu() - c0
-        t0 = time.perf_counter()
-        second = run(Crawl(engine, Ingestor([topic]), network).run(sources))
-        wall2 = time.perf_counter() - t0
-        assert not first.errors and not second.errors, (first.errors, second.errors)
-        assert second.new_articles == 0 and second.not_modified == len(paths)
-        engine.dispose()
-        return wall1, cpu1, wall2, first.new_articles
+        if name == "loop":
+            rounds = [_loop(base, paths)] * 2
+        elif name == "bare":
+            rounds = [_bare(list(feeds.values()))] * 2
+        else:
+            if name == "reader":
+                crawl = _reader(base, paths, tmp)
+            else:
+                crawl = _peacewatch(base, paths, tmp, "query" if name == QUERY else None)
+            rounds = [lambda: crawl("first"), lambda: crawl("warm")]
+        result["startup_cpu"] = tree_cpu() - excluded
+        result["fresh"] = _measure(rounds[0])
+        if name in (PEACEWATCH, QUERY):
+            result["unchanged"] = _measure(lambda: crawl("first"))
+        result["warm"] = _measure(rounds[1])
+        if name in (PEACEWATCH, QUERY):
+            result["stored"] = crawl.stored[0]  # type: ignore[attr-defined]
+    result["process_cpu"] = tree_cpu() - excluded
+    out.write_text(json.dumps(result))
 
 
-def feedparser_loop(base: str, paths: list[str]) -> float:
-    t0 = time.perf_counter()
-    for p in paths:
-        parsed = feedparser.parse(base + p)
-        assert parsed.entries
-    return time.perf_counter() - t0
+def _run_side(name: str, base: str, count: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.json"
+        spawned = time.time()
+        command = [sys.executable, __file__, "--side", name, "--base", base]
+        subprocess.run(
+            [*command, "--feeds", str(count), "--out", str(out)],
+            check=True,
+        )
+        result: dict[str, Any] = json.loads(out.read_text())
+    result["fresh_wall_from_spawn"] = result["fresh"]["end"] - spawned
+    result["fresh_cpu_from_spawn"] = result["startup_cpu"] + result["fresh"]["cpu"]
+    return result
 
 
-def bare_parse_cpu(feeds: dict[str, bytes]) -> float:
-    c0 = cpu()
-    for body in feeds.values():
-        feedparser.parse(body)
-    return cpu() - c0
+def _available(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--side", help=argparse.SUPPRESS)
+    parser.add_argument("--base", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.side:
+        side(args.side, args.base, args.feeds, args.out)
+        return
+    sides = ["loop", "bare", PEACEWATCH, QUERY] + (["reader"] if _available("reader") else [])
     feeds = make_feeds(args.feeds)
-    paths = list(feeds)
     entries = sum(body.count(b"<item>") for body in feeds.values())
     print(f"{args.feeds} feeds, {entries} entries, {sum(map(len, feeds.values())) / 1e6:.1f} MB")
-    results: dict[str, list[float]] = {k: [] for k in ("loop", "bare", "wall1", "cpu1", "wall2")}
+    runs: dict[str, list[dict[str, Any]]] = {s: [] for s in sides}
     with FeedServer(feeds) as server:
         time.sleep(0.3)
-        for _ in range(args.runs):
-            results["loop"].append(feedparser_loop(server.base, paths))
-            results["bare"].append(bare_parse_cpu(feeds))
-            wall1, cpu1, wall2, stored = crawl_twice(server.base, paths)
-            results["wall1"].append(wall1)
-            results["cpu1"].append(cpu1)
-            results["wall2"].append(wall2)
-    m = {k: statistics.median(v) for k, v in results.items()}
-    print(f"articles stored per crawl:        {stored}")
-    print(f"feedparser.parse(url) loop, wall: {m['loop']:.2f} s")
-    print(
-        f"peacewatch first crawl, wall:     {m['wall1']:.2f} s   "
-        f"({m['loop'] / m['wall1']:.2f}x faster; target >= 1.5x)"
-    )
-    print(f"feedparser bare parse, CPU:       {m['bare']:.2f} s")
-    print(
-        f"peacewatch first crawl, CPU:      {m['cpu1']:.2f} s   "
-        f"({m['cpu1'] / m['bare']:.2f}x bare parse; target <= 1.3x)"
-    )
-    print(
-        f"peacewatch second crawl, wall:    {m['wall2']:.2f} s   "
-        f"({m['wall1'] / m['wall2']:.1f}x faster than the first; target >= 10x)"
-    )
+        for attempt in range(args.runs):
+            order = sides[attempt % len(sides) :] + sides[: attempt % len(sides)]
+            for name in order:
+                runs[name].append(_run_side(name, server.base, args.feeds))
+            line = ", ".join(
+                f"{n} {runs[n][-1]['fresh_wall_from_spawn']:.2f}/{runs[n][-1]['warm']['wall']:.2f}"
+                for n in sides
+            )
+            print(f"run {attempt + 1} (order {', '.join(order)}), wall s fresh/warm: {line}")
+    _report(runs, sides)
+
+
+def _report(runs: dict[str, list[dict[str, Any]]], sides: list[str]) -> None:
+    def get(result: dict[str, Any], key: str) -> float:
+        value: Any = result
+        for part in key.split("."):
+            value = value[part]
+        return float(value)
+
+    def med(name: str, key: str) -> float:
+        return statistics.median(get(r, key) for r in runs[name])
+
+    def ratio(a: str, b: str, key: str, key_b: str | None = None) -> float:
+        pairs = zip(runs[a], runs[b], strict=True)
+        return statistics.median(get(x, key) / get(y, key_b or key) for x, y in pairs)
+
+    print(f"\nmedians of {len(runs['loop'])} runs; CPU = the side's whole process tree")
+    print(f"{'':12} {'fresh wall':>11} {'fresh CPU':>10} {'warm wall':>10} {'warm CPU':>9}")
+    for name in sides:
+        print(
+            f"{name:12} {med(name, 'fresh_wall_from_spawn'):10.2f}s "
+            f"{med(name, 'fresh_cpu_from_spawn'):9.2f}s {med(name, 'warm.wall'):9.2f}s "
+            f"{med(name, 'warm.cpu'):8.2f}s"
+        )
+    print("(fresh: from the spawn to the end of the first round, start-up and imports in;")
+    print(" warm: the second round in the same process)")
+    for name in (PEACEWATCH, QUERY):
+        print(f"\n{name}: stored {runs[name][-1]['stored']} relevant articles a crawl")
+        fresh = ratio("loop", name, "fresh_wall_from_spawn")
+        warm = ratio("loop", name, "warm.wall")
+        print(
+            f"  first crawl vs loop, wall: {fresh:.2f}x faster fresh, {warm:.2f}x warm (target 1.5)"
+        )
+        fresh = ratio(name, "bare", "fresh_cpu_from_spawn")
+        warm = ratio(name, "bare", "warm.cpu")
+        round_only = ratio(name, "bare", "fresh.cpu")
+        print(
+            f"  crawl CPU vs bare parse CPU: {fresh:.2f}x fresh (start-up in), {round_only:.2f}x "
+            f"first round alone, {warm:.2f}x warm (target <= 1.3x)"
+        )
+        unchanged = ratio(name, name, "fresh.wall", "unchanged.wall")
+        print(f"  unchanged feeds (304): {unchanged:.1f}x faster than the first crawl (target 10x)")
+    if "reader" in sides:
+        for name in (PEACEWATCH, QUERY):
+            fresh = ratio("reader", name, "fresh_wall_from_spawn")
+            cpu = ratio("reader", name, "warm.cpu")
+            print(
+                f"reader (stores every entry, sanitising on): {fresh:.2f}x {name}'s wall "
+                f"fresh, {cpu:.2f}x its CPU warm"
+            )
 
 
 if __name__ == "__main__":

@@ -104,3 +104,36 @@ def test_news_sitemap_fields_are_read() -> None:
 def test_sitemap_garbage_is_refused(body: bytes, reason: str) -> None:
     with pytest.raises(SitemapError, match=reason):
         parse_sitemap(body)
+
+
+def _page(paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        "<html><head><title>Talks</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<article><h1>Talks</h1>{body}</article><footer>Contact us</footer></body></html>"
+    )
+
+
+def test_an_unspaced_japanese_article_is_not_too_short() -> None:
+    paragraphs = [
+        "ロシアとウクライナの代表団は月曜日にイスタンブールで和平交渉の新たな協議を行い、"
+        "捕虜の交換と停戦の条件について話し合ったと当局者が明らかにした。",
+        "交渉は約二時間続き、双方は次回の会合の日程について合意したが、"
+        "領土の問題では依然として大きな隔たりが残っていると関係者は述べた。",
+    ]
+    page = extract_article(_page(paragraphs), "https://example.jp/news/1")
+    assert page.error is None
+    assert paragraphs[0] in page.text
+
+
+def test_a_sixty_word_wire_brief_is_an_article() -> None:
+    brief = (
+        "Russian and Ukrainian negotiators met in Istanbul on Monday for a new round of "
+        "talks and agreed to exchange prisoners of war, officials from both delegations "
+        "said. The meeting lasted about two hours. Kyiv's delegation said a ceasefire was "
+        "not discussed in detail, and Moscow's said the next round would be held within "
+        "weeks at a place still to be agreed by both sides."
+    )
+    assert 50 <= len(brief.split()) < 80
+    page = extract_article(_page([brief]), "https://example.org/brief")
+    assert page.error is None and "prisoners of war" in page.text
