@@ -9,18 +9,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import (
-    AnyHttpUrl,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    field_validator,
-    model_validator,
-)
+from pydantic import AnyHttpUrl, Field, field_validator, model_validator
+
+from crawler.config_types import Duration, Strict
 
 DEFAULT_TOPIC_NAME = "russia-ukraine-talks"
 DEFAULT_TOPIC_TITLE = "Russia–Ukraine talks"
@@ -45,53 +38,6 @@ TOTAL_TIMEOUT = 60.0
 MAX_REDIRECTS = 5
 GLOBAL_CONCURRENCY = 16
 PER_HOST_CONCURRENCY = 2
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(value: Any) -> timedelta:
-    """Read `30s`, `15m`, `6h`, `1d`, `1w` or a bare number of seconds.
-
-    One parser for every interval in the config, so `interval`, `window` and
-    `cooldown` accept the same spellings and fail with the same message.
-    """
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise ValueError(f"invalid duration {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = _DURATION.match(str(value))
-        if not match:
-            raise ValueError(f"invalid duration {value!r} (use e.g. 30s, 15m, 6h, 1d)")
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
-    if seconds <= 0:
-        raise ValueError(f"duration must be positive, got {value!r}")
-    return timedelta(seconds=seconds)
-
-
-def format_duration(value: timedelta) -> str:
-    seconds = value.total_seconds()
-    for unit in ("w", "d", "h", "m"):
-        size = _UNIT_SECONDS[unit]
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
-
-
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(parse_duration),
-    PlainSerializer(format_duration, return_type=str),
-]
-
-
-class Strict(BaseModel):
-    """Base of every config section: an unknown key is an error, never ignored."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class DatabaseSettings(Strict):
@@ -290,6 +236,35 @@ class SourceSettings(Strict):
             "Otherwise a source adds at most one outlet to a shift's support."
         ),
     )
+    group: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description=(
+            "The outlet group its articles count for (`ru-state`, `ru-independent`, "
+            "`ua`, `intl` or a name of your own): `status` then also reports each "
+            "group's status. An aggregator's items take their outlet's group from "
+            "`[outlet_groups]`, else this one."
+        ),
+        examples=["intl"],
+    )
+    outlet_groups: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Aggregators: the group of each outlet its items name, by registrable "
+            "domain; an outlet not listed takes the source's `group`."
+        ),
+        examples=[{"tass.ru": "ru-state", "meduza.io": "ru-independent"}],
+    )
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}$",
+        description=(
+            "The language its articles are in (`ru`, `uk`, …), taken as declared when "
+            "the feed or page declares none. Unset: each article's letters decide."
+        ),
+        examples=["ru"],
+    )
     link_pattern: str | None = Field(
         default=None,
         description="Listings: a regex on absolute URLs that the article links match.",
@@ -341,6 +316,14 @@ class SourceSettings(Strict):
             except re.error as exc:
                 raise ValueError(f"invalid regular expression: {exc}") from exc
         return pattern
+
+    @field_validator("outlet_groups")
+    @classmethod
+    def _named_groups(cls, groups: dict[str, str]) -> dict[str, str]:
+        for outlet, group in groups.items():
+            if not outlet.strip() or not group.strip():
+                raise ValueError("outlets and their groups need non-empty names")
+        return {outlet.strip().lower(): group.strip() for outlet, group in groups.items()}
 
     @model_validator(mode="after")
     def _listing_needs_links(self) -> SourceSettings:
