@@ -244,7 +244,7 @@ class SourceSettings(Strict):
             "The outlet group its articles count for (`ru-state`, `ru-independent`, "
             "`ua`, `intl` or a name of your own): `status` then also reports each "
             "group's status. An aggregator's items take their outlet's group from "
-            "`[outlet_groups]`, else this one."
+            "`outlet_groups`, else this one."
         ),
         examples=["intl"],
     )
