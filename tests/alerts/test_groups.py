@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import zlib
 import json
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
