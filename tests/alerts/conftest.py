@@ -125,7 +125,7 @@ def ingest(
     topic = topic or TopicSettings()
     labels = {one_line(row[1]): row[2] for row in rows}
 
-    def classify(title: str, text: str) -> Classification:
+    def classify(title: str, text: str, language: str | None = None) -> Classification:
         return Classification(labels.get(title, "none"), 0.9, [f"{title}."])
 
     ingestor = Ingestor([topic], classifiers={topic.name: classify})
