@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import AnyHttpUrl, Field, field_validator, model_validator
 
 from crawler.config_types import Duration, Strict
+from crawler.network_settings import MAX_REDIRECTS as MAX_REDIRECTS
+from crawler.network_settings import NetworkSettings as NetworkSettings
 
 DEFAULT_TOPIC_NAME = "russia-ukraine-talks"
 DEFAULT_TOPIC_TITLE = "Russia–Ukraine talks"
@@ -28,16 +30,6 @@ DEFAULT_TOPIC_QUERY: list[list[str]] = [
         "соглашени* угод* оккупа* окупа*"
     ).split(),
 ]
-
-USER_AGENT = "peacewatch/0.1 (+{contact})"
-DEFAULT_CONTACT = "https://github.com/peacewatch/peacewatch"
-MAX_RESPONSE_BYTES = 10 * 1024 * 1024
-CONNECT_TIMEOUT = 10.0
-READ_TIMEOUT = 20.0
-TOTAL_TIMEOUT = 60.0
-MAX_REDIRECTS = 5
-GLOBAL_CONCURRENCY = 16
-PER_HOST_CONCURRENCY = 2
 
 
 class DatabaseSettings(Strict):
@@ -132,6 +124,15 @@ class TopicSettings(Strict):
             "has a hit; with `model`, a hit in any group lets the model read it."
         ),
     )
+    terms: dict[str, list[list[str]]] = Field(
+        default_factory=dict,
+        description=(
+            "More terms per language (`ru`, `uk`, …): each list's groups join the same "
+            "groups of `query` for articles detected in that language, so a topic can "
+            "name its words in every language it is covered in."
+        ),
+        examples=[{"ru": [["украин*"], ["росси*"], ["переговор*"]]}],
+    )
     relevance: Literal["model", "query"] | None = Field(
         default=None,
         description=(
@@ -174,6 +175,20 @@ class TopicSettings(Strict):
         if not query or any(not group for group in query):
             raise ValueError("every query group needs at least one term")
         return query
+
+    @model_validator(mode="after")
+    def _terms_match_query(self) -> TopicSettings:
+        for language, groups in self.terms.items():
+            if not re.fullmatch(r"[a-z]{2,3}", language):
+                raise ValueError(f"terms.{language}: not a language code (en, ru, uk, …)")
+            if len(groups) > len(self.query):
+                raise ValueError(f"terms.{language}: more groups than `query` has")
+        return self
+
+    def query_for(self, language: str | None) -> list[list[str]]:
+        """The query an article in `language` is matched against: `query` plus `terms`."""
+        extra = self.terms.get(language or "", [])
+        return [group + (extra[i] if i < len(extra) else []) for i, group in enumerate(self.query)]
 
     @property
     def relevance_by(self) -> Literal["model", "query"]:
@@ -330,53 +345,6 @@ class SourceSettings(Strict):
         if self.kind == "listing" and not (self.link_pattern or self.link_css or self.link_xpath):
             raise ValueError("a listing source needs link_pattern, link_css or link_xpath")
         return self
-
-
-class NetworkSettings(Strict):
-    allow_private: bool = Field(
-        default=False,
-        description=(
-            "Refuse URLs learned from content (feed and page links, their redirects) "
-            "that resolve to private, loopback or link-local addresses; configured "
-            "source URLs are trusted."
-        ),
-    )
-    user_agent: str | None = Field(
-        default=None,
-        description="The User-Agent sent. Unset: `peacewatch/0.1 (+<contact>)`.",
-        examples=["peacewatch/0.1 (+mailto:desk@example.org)"],
-    )
-    contact: str = Field(
-        default=DEFAULT_CONTACT,
-        description="A URL or address for site owners, shown in the User-Agent.",
-    )
-    max_bytes: int = Field(
-        default=MAX_RESPONSE_BYTES,
-        ge=1024,
-        description="A response's size cap in bytes, after decompression; larger is refused.",
-    )
-    connect_timeout: float = Field(
-        default=CONNECT_TIMEOUT, gt=0, description="Seconds to connect (and resolve)."
-    )
-    read_timeout: float = Field(
-        default=READ_TIMEOUT, gt=0, description="Seconds to wait for each read."
-    )
-    total_timeout: float = Field(
-        default=TOTAL_TIMEOUT, gt=0, description="Seconds one whole download may take."
-    )
-    concurrency: int = Field(
-        default=GLOBAL_CONCURRENCY, ge=1, le=1000, description="Downloads at once, in all."
-    )
-    per_host: int = Field(
-        default=PER_HOST_CONCURRENCY, ge=1, le=100, description="Downloads at once per host."
-    )
-    obey_robots: bool = Field(
-        default=True, description="Crawled sites (listings, sitemaps): honour robots.txt."
-    )
-
-    @property
-    def agent(self) -> str:
-        return self.user_agent or USER_AGENT.format(contact=self.contact)
 
 
 class DedupSettings(Strict):

@@ -48,6 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
             '[[sources]]\nname = "a"\nurl = "https://e.org/r"\nlanguage = "Russian"\n',
             "sources[0].language",
         ),
+        ('[[topics]]\nname = "t"\nterms = { Ukrainian = [["x"]] }\n', "terms.Ukrainian"),
+        ('[[topics]]\nname = "t"\nquery = [["a"]]\nterms = { uk = [["x"], ["y"]] }\n', "terms.uk"),
     ],
 )
 def test_bad_config_names_the_key(toml, key):
