@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import (
-    AnyHttpUrl,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    field_validator,
-    model_validator,
-)
+from pydantic import AnyHttpUrl, Field, field_validator, model_validator
+
+from crawler.config_types import Duration, Strict
+from crawler.network_settings import MAX_REDIRECTS as MAX_REDIRECTS
+from crawler.network_settings import NetworkSettings as NetworkSettings
 
 DEFAULT_TOPIC_NAME = "russia-ukraine-talks"
 DEFAULT_TOPIC_TITLE = "Russia–Ukraine talks"
@@ -35,63 +30,6 @@ DEFAULT_TOPIC_QUERY: list[list[str]] = [
         "соглашени* угод* оккупа* окупа*"
     ).split(),
 ]
-
-USER_AGENT = "peacewatch/0.1 (+{contact})"
-DEFAULT_CONTACT = "https://github.com/peacewatch/peacewatch"
-MAX_RESPONSE_BYTES = 10 * 1024 * 1024
-CONNECT_TIMEOUT = 10.0
-READ_TIMEOUT = 20.0
-TOTAL_TIMEOUT = 60.0
-MAX_REDIRECTS = 5
-GLOBAL_CONCURRENCY = 16
-PER_HOST_CONCURRENCY = 2
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(value: Any) -> timedelta:
-    """Read `30s`, `15m`, `6h`, `1d`, `1w` or a bare number of seconds.
-
-    One parser for every interval in the config, so `interval`, `window` and
-    `cooldown` accept the same spellings and fail with the same message.
-    """
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise ValueError(f"invalid duration {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = _DURATION.match(str(value))
-        if not match:
-            raise ValueError(f"invalid duration {value!r} (use e.g. 30s, 15m, 6h, 1d)")
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
-    if seconds <= 0:
-        raise ValueError(f"duration must be positive, got {value!r}")
-    return timedelta(seconds=seconds)
-
-
-def format_duration(value: timedelta) -> str:
-    seconds = value.total_seconds()
-    for unit in ("w", "d", "h", "m"):
-        size = _UNIT_SECONDS[unit]
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
-
-
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(parse_duration),
-    PlainSerializer(format_duration, return_type=str),
-]
-
-
-class Strict(BaseModel):
-    """Base of every config section: an unknown key is an error, never ignored."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class DatabaseSettings(Strict):
@@ -186,6 +124,15 @@ class TopicSettings(Strict):
             "has a hit; with `model`, a hit in any group lets the model read it."
         ),
     )
+    terms: dict[str, list[list[str]]] = Field(
+        default_factory=dict,
+        description=(
+            "More terms per language (`ru`, `uk`, …): each list's groups join the same "
+            "groups of `query` for articles detected in that language, so a topic can "
+            "name its words in every language it is covered in."
+        ),
+        examples=[{"ru": [["украин*"], ["росси*"], ["переговор*"]]}],
+    )
     relevance: Literal["model", "query"] | None = Field(
         default=None,
         description=(
@@ -228,6 +175,20 @@ class TopicSettings(Strict):
         if not query or any(not group for group in query):
             raise ValueError("every query group needs at least one term")
         return query
+
+    @model_validator(mode="after")
+    def _terms_match_query(self) -> TopicSettings:
+        for language, groups in self.terms.items():
+            if not re.fullmatch(r"[a-z]{2,3}", language):
+                raise ValueError(f"terms.{language}: not a language code (en, ru, uk, …)")
+            if len(groups) > len(self.query):
+                raise ValueError(f"terms.{language}: more groups than `query` has")
+        return self
+
+    def query_for(self, language: str | None) -> list[list[str]]:
+        """The query an article in `language` is matched against: `query` plus `terms`."""
+        extra = self.terms.get(language or "", [])
+        return [group + (extra[i] if i < len(extra) else []) for i, group in enumerate(self.query)]
 
     @property
     def relevance_by(self) -> Literal["model", "query"]:
@@ -290,6 +251,35 @@ class SourceSettings(Strict):
             "Otherwise a source adds at most one outlet to a shift's support."
         ),
     )
+    group: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description=(
+            "The outlet group its articles count for (`ru-state`, `ru-independent`, "
+            "`ua`, `intl` or a name of your own): `status` then also reports each "
+            "group's status. An aggregator's items take their outlet's group from "
+            "`outlet_groups`, else this one."
+        ),
+        examples=["intl"],
+    )
+    outlet_groups: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Aggregators: the group of each outlet its items name, by registrable "
+            "domain; an outlet not listed takes the source's `group`."
+        ),
+        examples=[{"tass.ru": "ru-state", "meduza.io": "ru-independent"}],
+    )
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}$",
+        description=(
+            "The language its articles are in (`ru`, `uk`, …), taken as declared when "
+            "the feed or page declares none. Unset: each article's letters decide."
+        ),
+        examples=["ru"],
+    )
     link_pattern: str | None = Field(
         default=None,
         description="Listings: a regex on absolute URLs that the article links match.",
@@ -342,58 +332,19 @@ class SourceSettings(Strict):
                 raise ValueError(f"invalid regular expression: {exc}") from exc
         return pattern
 
+    @field_validator("outlet_groups")
+    @classmethod
+    def _named_groups(cls, groups: dict[str, str]) -> dict[str, str]:
+        for outlet, group in groups.items():
+            if not outlet.strip() or not group.strip():
+                raise ValueError("outlets and their groups need non-empty names")
+        return {outlet.strip().lower(): group.strip() for outlet, group in groups.items()}
+
     @model_validator(mode="after")
     def _listing_needs_links(self) -> SourceSettings:
         if self.kind == "listing" and not (self.link_pattern or self.link_css or self.link_xpath):
             raise ValueError("a listing source needs link_pattern, link_css or link_xpath")
         return self
-
-
-class NetworkSettings(Strict):
-    allow_private: bool = Field(
-        default=False,
-        description=(
-            "Refuse URLs learned from content (feed and page links, their redirects) "
-            "that resolve to private, loopback or link-local addresses; configured "
-            "source URLs are trusted."
-        ),
-    )
-    user_agent: str | None = Field(
-        default=None,
-        description="The User-Agent sent. Unset: `peacewatch/0.1 (+<contact>)`.",
-        examples=["peacewatch/0.1 (+mailto:desk@example.org)"],
-    )
-    contact: str = Field(
-        default=DEFAULT_CONTACT,
-        description="A URL or address for site owners, shown in the User-Agent.",
-    )
-    max_bytes: int = Field(
-        default=MAX_RESPONSE_BYTES,
-        ge=1024,
-        description="A response's size cap in bytes, after decompression; larger is refused.",
-    )
-    connect_timeout: float = Field(
-        default=CONNECT_TIMEOUT, gt=0, description="Seconds to connect (and resolve)."
-    )
-    read_timeout: float = Field(
-        default=READ_TIMEOUT, gt=0, description="Seconds to wait for each read."
-    )
-    total_timeout: float = Field(
-        default=TOTAL_TIMEOUT, gt=0, description="Seconds one whole download may take."
-    )
-    concurrency: int = Field(
-        default=GLOBAL_CONCURRENCY, ge=1, le=1000, description="Downloads at once, in all."
-    )
-    per_host: int = Field(
-        default=PER_HOST_CONCURRENCY, ge=1, le=100, description="Downloads at once per host."
-    )
-    obey_robots: bool = Field(
-        default=True, description="Crawled sites (listings, sitemaps): honour robots.txt."
-    )
-
-    @property
-    def agent(self) -> str:
-        return self.user_agent or USER_AGENT.format(contact=self.contact)
 
 
 class DedupSettings(Strict):

@@ -28,6 +28,7 @@ def evidence_article(article: Article) -> dict[str, Any]:
         "title": article.title,
         "url": article.url,
         "outlet": article.outlet,
+        "language": article.language,
         "status": article.status,
         "confidence": round(article.confidence, 3),
         "evidence": list(article.evidence),
@@ -40,6 +41,7 @@ def article_brief(article: Article) -> dict[str, Any]:
         "title": article.title,
         "url": article.url,
         "outlet": article.outlet,
+        "language": article.language,
         "status": article.status,
         "published": iso(article.published),
         "evidence": list(article.evidence)[:3],
@@ -191,6 +193,7 @@ def topic_status(
     out = []
     for name in names:
         state = states.get(name)
+        stored_groups = (state.state or {}).get("groups") if state else None
         out.append(
             {
                 "topic": name,
@@ -206,7 +209,20 @@ def topic_status(
                 "updated_at": iso(state.updated_at) if state else None,
             }
         )
+        if stored_groups:
+            out[-1]["groups"] = {g: group_status(v) for g, v in sorted(stored_groups.items())}
     return out
+
+
+def group_status(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """One outlet group's status (stored by `notifier.shifts.groups`) in the shape of
+    the topic's, as `status --json` gives it."""
+    return {
+        "status": stored.get("status", "none"),
+        "since": stored.get("since"),
+        "support": {"stories": stored.get("stories", 0), "outlets": stored.get("outlets", 0)},
+        "last_support_at": stored.get("last_support_at"),
+    }
 
 
 def support_line(shift: dict[str, Any]) -> str:

@@ -16,8 +16,17 @@ from sqlalchemy.engine import Engine
 from crawler.store.db import session_scope
 from notifier.alerts.outbox import deliver_pending
 from notifier.reports import shifts_with_articles
+from notifier.shifts.groups import OutletGroups
 from notifier.shifts.record import detect_and_record
 from scheduler.config import Settings
+
+
+def outlet_groups(settings: Settings) -> OutletGroups:
+    """The configured sources' groups and their aggregators' outlet groups."""
+    return OutletGroups(
+        sources={s.name: s.group for s in settings.sources if s.group},
+        outlets={s.name: s.outlet_groups for s in settings.sources if s.outlet_groups},
+    )
 
 
 async def detect(
@@ -42,6 +51,7 @@ async def detect(
         now,
         group_wait=group_wait,
         capped=[s.name for s in settings.sources if not s.aggregator],
+        groups=outlet_groups(settings),
     )
     with session_scope(engine) as session:
         return shifts_with_articles(session, shifts)

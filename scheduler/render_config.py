@@ -129,7 +129,7 @@ def _shown_value(field: FieldInfo, where: str) -> tuple[Any, bool]:
     """
     if not field.is_required():
         default = field.get_default(call_default_factory=True)
-        if not (default is None or (default == [] and field.examples)):
+        if not (default is None or (default in ([], {}) and field.examples)):
             # The field's metadata carries its serializer (a Duration writes as `15m`).
             shape: Any = field.annotation
             if field.metadata:
@@ -185,4 +185,6 @@ def _inline(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, list):
         return "[" + ", ".join(_inline(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_inline(k)} = {_inline(v)}" for k, v in value.items()) + " }"
     raise TypeError(f"no TOML form for {value!r}")

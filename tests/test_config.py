@@ -38,6 +38,18 @@ ROOT = Path(__file__).resolve().parents[1]
         ),
         ('[database]\nurl = "mysql://x"\n', "database.url"),
         ('[[sources]]\nname = "a"\nurl = "https://e.org/r"\ntopic = "nope"\n', "sources[0].topic"),
+        ('[[sources]]\nname = "a"\nurl = "https://e.org/r"\ngroup = 3\n', "sources[0].group"),
+        ('[[sources]]\nname = "a"\nurl = "https://e.org/r"\ngroup = ""\n', "sources[0].group"),
+        (
+            '[[sources]]\nname = "a"\nurl = "https://e.org/r"\noutlet_groups = { "t.ru" = 1 }\n',
+            "sources[0].outlet_groups",
+        ),
+        (
+            '[[sources]]\nname = "a"\nurl = "https://e.org/r"\nlanguage = "Russian"\n',
+            "sources[0].language",
+        ),
+        ('[[topics]]\nname = "t"\nterms = { Ukrainian = [["x"]] }\n', "terms.Ukrainian"),
+        ('[[topics]]\nname = "t"\nquery = [["a"]]\nterms = { uk = [["x"], ["y"]] }\n', "terms.uk"),
     ],
 )
 def test_bad_config_names_the_key(toml, key):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.config_types import parse_duration
 from crawler.fetch.urls import canonical_url, outlet_of
-from crawler.settings import DEFAULT_TOPIC_QUERY, parse_duration
+from crawler.settings import DEFAULT_TOPIC_QUERY
 from crawler.status.relevance import TopicQuery
 
 

@@ -210,7 +210,7 @@ def parse_feed_document(
                 outlet=_named_outlet(entry) if source.aggregator else None,
                 topic=source.topic or "",
                 author=entry.get("author"),
-                language=parsed.get("feed", {}).get("language") or None,
+                language=parsed.get("feed", {}).get("language") or source.language,
             )
         )
     if problem is not None and not candidates:

@@ -274,6 +274,7 @@ def _site_candidate(source: SourceSettings, item: dict[str, Any]) -> Candidate:
         topic=source.topic or DEFAULT_TOPIC_NAME,
         published=hints.get("published"),
         source=source.name,
+        language=source.language,
     )
     apply_page(candidate, item)
     return candidate

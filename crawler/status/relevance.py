@@ -5,6 +5,8 @@ the topic when every group has a hit. With a model (the default topic's), the qu
 only a cheap prefilter, a hit in any group, because real headlines often name one side
 alone ("Trump and Putin to meet in Alaska"); the model's score decides (a surer score
 when only one group has a hit), and the topic's `must` and `never` terms override it.
+A topic's per-language `terms` join its query's groups for articles detected in that
+language.
 
 Terms match whole words, case-insensitively; a trailing `*` matches by prefix
 (`negotiat*` finds "negotiations" and "negotiators"). Hyphenated terms match with a
@@ -130,6 +132,9 @@ class RelevanceGate:
 
     def __init__(self, topic: TopicSettings, reader: LearnedReader | None = None) -> None:
         self.query = TopicQuery.from_lists(topic.query)
+        self.by_language = {
+            language: TopicQuery.from_lists(topic.query_for(language)) for language in topic.terms
+        }
         self.must = TopicQuery((tuple(topic.must),)) if topic.must else None
         self.never = TopicQuery((tuple(topic.never),)) if topic.never else None
         self.reader = reader if topic.relevance_by == "model" else None
@@ -140,20 +145,22 @@ class RelevanceGate:
         else:
             self.threshold = self.reader.threshold
 
-    def score(self, title: str, text: str) -> float:
+    def score(self, title: str, text: str, language: str | None = None) -> float:
+        """`language` picks the query with that language's `terms` merged in."""
+        query = self.by_language.get(language or "", self.query)
         if self.never is not None and self.never.is_relevant(title, text):
             return 0.0
         if self.must is not None and self.must.is_relevant(title, text):
             return 1.0
         if self.reader is None:
-            return self.query.relevance(title, text)
-        groups = self.query.groups_hit(title, text)
+            return query.relevance(title, text)
+        groups = query.groups_hit(title, text)
         if groups == 0:
             return 0.0
         score = self.reader.relevance(title, text)
-        if groups == 1 and len(self.query.groups) > 1 and score < LONE_GROUP_SCORE:
+        if groups == 1 and len(query.groups) > 1 and score < LONE_GROUP_SCORE:
             return 0.0
         return round(score, 4)
 
-    def is_relevant(self, title: str, text: str) -> bool:
-        return self.score(title, text) >= self.threshold
+    def is_relevant(self, title: str, text: str, language: str | None = None) -> bool:
+        return self.score(title, text, language) >= self.threshold

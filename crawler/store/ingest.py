@@ -226,7 +226,7 @@ class Ingestor:
         gate = self.gates.get(candidate.topic)
         if gate is None:
             return True
-        candidate.relevance = gate.score(candidate.title, candidate.body)
+        candidate.relevance = gate.score(candidate.title, candidate.body, candidate.language)
         return candidate.relevance >= gate.threshold
 
     def known_urls(self, session: Session, urls: Sequence[str]) -> set[str]:

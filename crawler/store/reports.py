@@ -28,6 +28,7 @@ def article_dict(
         "original_url": article.original_url,
         "title": article.title,
         "outlet": article.outlet,
+        "language": article.language,
         "source": article.source,
         "topic": article.topic,
         "published": iso(article.published),

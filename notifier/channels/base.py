@@ -131,9 +131,7 @@ class Message:
         if self.articles:
             lines += ["", "Articles:"]
         for article in self.articles:
-            lines.append(
-                f"- {clean(article['title'])} ({clean(article['outlet'])}, {article['status']})"
-            )
+            lines.append(f"- {clean(article['title'])} ({clean(article_tags(article))})")
             lines.append(f"  {clean(article['url'])}")
             for sentence in article.get("evidence", [])[:2]:
                 lines.append(f"  > {clean(sentence)}")
@@ -150,6 +148,12 @@ def shift_line(shift: dict[str, Any]) -> str:
     if outlets == 1:
         return f"{shift['from']} → {shift['to']} (1 outlet, single source)"
     return f"{shift['from']} → {shift['to']} ({outlets} outlets)"
+
+
+def article_tags(article: dict[str, Any]) -> str:
+    """Outlet, language (when known: alerts queued before it was kept lack it), status."""
+    tags = [article["outlet"], article.get("language"), article["status"]]
+    return ", ".join(str(t) for t in tags if t)
 
 
 def clean(text: str) -> str:

@@ -21,6 +21,7 @@ from notifier.channels.base import (
     DeliveryError,
     DeliveryTimeout,
     Message,
+    article_tags,
     clean,
     deadline,
     shift_line,
@@ -69,7 +70,7 @@ def html_body(message: Message) -> str:
             )
             parts.append(
                 f'<li><a href="{href}">{e(clean(article["title"]))}</a>'
-                f" ({e(clean(article['outlet']))}, {e(article['status'])}){evidence}</li>"
+                f" ({e(clean(article_tags(article)))}){evidence}</li>"
             )
         parts.append("</ul>")
     link = message.dashboard_url

@@ -58,8 +58,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.clock import iso
+from crawler.config_types import format_duration
 from crawler.model import DECISIVE, STATUSES
-from crawler.settings import format_duration
 from notifier.settings import SHIFT_KINDS, AlertSettings
 from notifier.shifts.support import (
     NONE,

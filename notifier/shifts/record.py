@@ -33,6 +33,7 @@ from crawler.store.tables import Article
 from notifier.reports import article_brief, shift_dict
 from notifier.settings import SHIFT_KINDS, AlertSettings, ChannelSettings
 from notifier.shifts.detect import Decision, DetectorState, Observation, detect_shifts, lookback
+from notifier.shifts.groups import OutletGroups, group_states
 from notifier.tables import Alert, Shift, Silence, TopicState
 
 
@@ -100,20 +101,22 @@ def detect_and_record(
     *,
     group_wait: timedelta | None = None,
     capped: Collection[str] = (),
+    groups: OutletGroups | None = None,
 ) -> list[Shift]:
     """Detect shifts for every topic at `now` and record them with their alerts.
 
     Returns every decision recorded (raised and suppressed), oldest topic first.
     The daemon passes `group_wait=alerts.group_wait`; a one-off crawl passes none.
     `capped` names the configured sources that count as one outlet each (all but
-    aggregators), so one feed's many host spellings back nothing alone.
+    aggregators), so one feed's many host spellings back nothing alone. `groups`, when
+    sources or outlets carry a group, adds each group's status to the topic's state.
     """
     now = as_utc(now) or utcnow()
     recorded: list[Shift] = []
     for topic in topics:
         with session_scope(engine) as session:
             recorded += _detect_topic(
-                session, topic, alerts, channels, now, group_wait, frozenset(capped)
+                session, topic, alerts, channels, now, group_wait, frozenset(capped), groups
             )
     return recorded
 
@@ -143,8 +146,10 @@ def _detect_topic(
     now: datetime,
     group_wait: timedelta | None,
     capped: frozenset[str],
+    groups: OutletGroups | None = None,
 ) -> list[Shift]:
     row = _lock_state(session, topic.name, now)
+    previous = (row.state or {}).get("groups", {})
     observations = load_observations(session, topic.name, now - lookback(settings), now, capped)
     detection = detect_shifts(observations, DetectorState.from_json(row.state), settings, now)
     silence = active_silence(session, topic.name, now)
@@ -156,6 +161,8 @@ def _detect_topic(
     row.status, row.since = state.status, state.since
     row.stories, row.outlets = detection.support
     row.state = state.to_json()
+    if groups is not None and groups.names:
+        row.state["groups"] = group_states(observations, previous, groups, settings, now)
     row.updated_at = now
     session.add(row)
     return shifts

@@ -33,6 +33,7 @@ class ArticleOut(_Out):
     original_url: str
     title: str
     outlet: str = Field(description="Registrable domain of the URL")
+    language: str | None = Field(default=None, description="Detected language (en, ru, uk, …)")
     source: str | None
     topic: str
     published: IsoTime | None
@@ -87,6 +88,7 @@ class ShiftArticle(_Out):
     title: str
     url: str
     outlet: str
+    language: str | None = None
     status: str
     confidence: float
     evidence: list[str]
@@ -105,6 +107,13 @@ class ShiftOut(_Out):
     articles: list[ShiftArticle]
 
 
+class GroupStatusOut(_Out):
+    status: str
+    since: IsoTime | None
+    support: Support
+    last_support_at: IsoTime | None = None
+
+
 class TopicStatusOut(_Out):
     topic: str
     title: str
@@ -114,6 +123,9 @@ class TopicStatusOut(_Out):
     quiet: bool = False
     support: Support
     updated_at: IsoTime | None
+    groups: dict[str, GroupStatusOut] | None = Field(
+        default=None, description="The same per outlet group, when sources carry a group"
+    )
 
 
 class AlertOut(_Out):

@@ -146,7 +146,7 @@ def silence_add(
 ) -> None:
     """Mute a topic's alerts for a while; its shifts are still recorded."""
     from crawler.clock import utcnow
-    from crawler.settings import parse_duration
+    from crawler.config_types import parse_duration
     from crawler.store.db import session_scope
     from notifier.tables import Silence
 

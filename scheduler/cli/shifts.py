@@ -98,14 +98,21 @@ def status(config: ConfigOption = None, json_output: JsonOption = False) -> None
         emit_json(rows)
         return
     for row in rows:
-        support = row["support"]
-        since = f" since {short_time(row['since'])}" if row["since"] else ""
-        if row.get("last_support_at"):
-            since += f", last support {short_time(row['last_support_at'])}"
-        console.print(
-            f"{escape(row['title'])}: [bold]{row['status']}[/]{since} "
-            f"({support['outlets']} outlets, {support['stories']} stories)"
-        )
+        console.print(f"{escape(row['title'])}: {_status_line(row)}")
+        for group, data in row.get("groups", {}).items():
+            console.print(f"  {escape(group)}: {_status_line(data)}")
+
+
+def _status_line(row: dict[str, Any]) -> str:
+    """A topic's (or one outlet group's) status, since when and on what support."""
+    support = row["support"]
+    since = f" since {short_time(row['since'])}" if row["since"] else ""
+    if row.get("last_support_at"):
+        since += f", last support {short_time(row['last_support_at'])}"
+    return (
+        f"[bold]{row['status']}[/]{since} "
+        f"({support['outlets']} outlets, {support['stories']} stories)"
+    )
 
 
 @app.command("replay")

@@ -19,9 +19,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from crawler.clock import as_utc
+from crawler.config_types import format_duration
 from crawler.fetch.http import retry_after_seconds
 from crawler.model import PollResult
-from crawler.settings import format_duration
 
 HISTORY = 6  # polls remembered for adaptive speed
 SPEED_UP = 0.75
