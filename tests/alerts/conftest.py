@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 
 from crawler.extract.text import one_line
-from crawler.model import Candidate, Classification
+from crawler.model import Candidate, Classification, Classifier
 from crawler.settings import TopicSettings
 from crawler.store.db import session_scope
 from crawler.store.ingest import Ingestor
@@ -111,6 +111,15 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+def labelled(labels: dict[str, str]) -> Classifier:
+    """A reader that answers each headline's label (else `none`), quoting the headline."""
+
+    def classify(title: str, text: str, language: str | None = None) -> Classification:
+        return Classification(labels.get(title, "none"), 0.9, [f"{title}."])
+
+    return classify
+
+
 def ingest(
     engine: Engine,
     rows: Sequence[tuple[Any, ...]],
@@ -125,10 +134,7 @@ def ingest(
     topic = topic or TopicSettings()
     labels = {one_line(row[1]): row[2] for row in rows}
 
-    def classify(title: str, text: str, language: str | None = None) -> Classification:
-        return Classification(labels.get(title, "none"), 0.9, [f"{title}."])
-
-    ingestor = Ingestor([topic], classifiers={topic.name: classify})
+    ingestor = Ingestor([topic], classifiers={topic.name: labelled(labels)})
     for outlet, title, _status, when, *own in rows:
         text = (
             own[0]

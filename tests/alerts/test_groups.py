@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from crawler.model import Candidate, Classification
+from crawler.model import Candidate
 from crawler.settings import TopicSettings
 from crawler.store.db import session_scope
 from crawler.store.ingest import Ingestor
@@ -18,7 +18,7 @@ from notifier.shifts.record import detect_and_record
 from scheduler.alerting import detect
 from scheduler.config import load_settings
 from scheduler.database import open_database
-from tests.alerts.conftest import own_text
+from tests.alerts.conftest import labelled, own_text
 from tests.alerts.test_cli import cli
 
 WHEN = datetime(2025, 5, 1, 12, tzinfo=UTC)
@@ -51,10 +51,7 @@ def store(engine: Engine, rows: list[tuple[str, str, str, str, str]]) -> None:
     topic = TopicSettings(relevance="query")
     labels = {row[2]: row[3] for row in rows}
 
-    def classify(title: str, text: str, language: str | None = None) -> Classification:
-        return Classification(labels.get(title, "none"), 0.9, [f"{title}."])
-
-    ingestor = Ingestor([topic], classifiers={topic.name: classify})
+    ingestor = Ingestor([topic], classifiers={topic.name: labelled(labels)})
     for source, outlet, title, _status, text in rows:
         candidate = Candidate(
             url=f"https://{outlet}/news/{zlib.crc32(title.encode())}",

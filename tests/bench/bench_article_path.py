@@ -42,7 +42,7 @@ from crawler.runtime.loop import run
 from crawler.settings import NetworkSettings, SourceSettings, TopicSettings
 from crawler.store.ingest import Ingestor
 from scheduler.database import open_database
-from tests.bench.bench_feeds import _measure, tree_cpu
+from tests.bench.bench_feeds import _measure, figure, median_of, tree_cpu
 
 SIDES = ("bare", "pipeline")
 COPY_EVERY = 10
@@ -209,14 +209,10 @@ def main() -> None:
     server.terminate()
     server.join(5)
 
-    def get(result: dict[str, Any], key: str) -> float:
-        value: Any = result
-        for part in key.split("."):
-            value = value[part]
-        return float(value)
+    get = figure
 
     def med(name: str, key: str) -> float:
-        return statistics.median(get(r, key) for r in runs[name])
+        return median_of(runs, name, key)
 
     def ratio(key: str) -> float:
         pairs = zip(runs["pipeline"], runs["bare"], strict=True)

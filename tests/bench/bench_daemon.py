@@ -40,21 +40,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.bench.feedserver import FeedServer, make_feeds  # noqa: E402
+from tests.soak.soak import descendants  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 JSON_LOGS = ("--log-format", "json")
 ROUNDS = (("after the first round", "mem_first"), ("after the 304 rounds", "mem_later"))
-
-
-def descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return found
-    for child in map(int, children):
-        found += [child, *descendants(child)]
-    return found
 
 
 def tree(pid: int) -> list[int]:

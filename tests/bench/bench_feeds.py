@@ -224,15 +224,24 @@ def main() -> None:
     _report(runs, sides)
 
 
+def figure(result: dict[str, Any], key: str) -> float:
+    """One figure of a run's result, by its dotted key (`warm.cpu`)."""
+    value: Any = result
+    for part in key.split("."):
+        value = value[part]
+    return float(value)
+
+
+def median_of(runs: dict[str, list[dict[str, Any]]], name: str, key: str) -> float:
+    """The median over one side's runs of one figure."""
+    return statistics.median(figure(r, key) for r in runs[name])
+
+
 def _report(runs: dict[str, list[dict[str, Any]]], sides: list[str]) -> None:
-    def get(result: dict[str, Any], key: str) -> float:
-        value: Any = result
-        for part in key.split("."):
-            value = value[part]
-        return float(value)
+    get = figure
 
     def med(name: str, key: str) -> float:
-        return statistics.median(get(r, key) for r in runs[name])
+        return median_of(runs, name, key)
 
     def ratio(a: str, b: str, key: str, key_b: str | None = None) -> float:
         pairs = zip(runs[a], runs[b], strict=True)
