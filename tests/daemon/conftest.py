@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from tests.feeds import Entry, rss, talks_entry
 from tests.servers import LocalHTTPServer, Request, Response
@@ -186,3 +188,18 @@ def json_lines(lines: list[str]) -> list[dict]:
 
 def max_gap(times: list[float]) -> float:
     return max((b - a for a, b in itertools.pairwise(times)), default=0.0)
+
+
+def set_reachable(admin: Engine, name: str, reachable: bool) -> None:
+    """Open or close database `name` to connections (closing ends the ones it has),
+    through `admin`, an AUTOCOMMIT engine on another database of the same server."""
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(reachable).lower()}'))
+        if not reachable:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )

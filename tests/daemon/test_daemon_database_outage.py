@@ -8,23 +8,11 @@ from __future__ import annotations
 import time
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from tests.conftest import write_config
-
-
-def _set_reachable(admin, name: str, reachable: bool) -> None:
-    with admin.connect() as conn:
-        conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(reachable).lower()}'))
-        if not reachable:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
+from tests.daemon.conftest import set_reachable
 
 
 def _health(url: str) -> int:
@@ -55,11 +43,11 @@ def test_a_database_outage_mid_poll_does_not_strand_the_source(tmp_path, farm, d
         while not farm.busy("slow"):  # the first poll is downloading
             assert time.monotonic() < deadline, daemon.output()
             time.sleep(0.02)
-        _set_reachable(admin, url.database, False)
+        set_reachable(admin, url.database, False)
         time.sleep(2.5)  # the poll ends while the database is away
         statuses = [_health(daemon.url) for _ in range(3)]
         assert statuses == [503, 503, 503], daemon.output()
-        _set_reachable(admin, url.database, True)
+        set_reachable(admin, url.database, True)
         back = time.monotonic()
         while len(farm.starts("slow")) < 2:
             assert time.monotonic() - back < 20, "source not polled again:\n" + daemon.output()
@@ -71,6 +59,6 @@ def test_a_database_outage_mid_poll_does_not_strand_the_source(tmp_path, farm, d
             time.sleep(0.2)
         assert "Traceback" not in daemon.output()
     finally:
-        _set_reachable(admin, url.database, True)
+        set_reachable(admin, url.database, True)
         daemon.kill()
         admin.dispose()

@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from tests.conftest import write_config
-from tests.daemon.conftest import Daemon
+from tests.daemon.conftest import Daemon, set_reachable
 from tests.servers import Response
 
 
@@ -93,27 +93,16 @@ def test_healthz_fails_while_the_database_is_unreachable(tmp_path, farm, daemons
     url = make_url(pg_url)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
 
-    def reachable(yes: bool) -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS {yes}'))
-            if not yes:
-                conn.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = :name AND pid <> pg_backend_pid()"
-                    ),
-                    {"name": url.database},
-                )
-
     daemon = daemons(config).started()
     try:
         daemon.wait_for(r"poll wire ok")
         assert _until(daemon, 200) == []
-        reachable(False)  # the daemon is idle: no poll notices, only /healthz asks
+        # The daemon is idle: no poll notices, only /healthz asks.
+        set_reachable(admin, url.database, False)
         reasons = _until(daemon, 503, timeout=15)
         assert any(r.startswith("database does not answer") for r in reasons), reasons
-        reachable(True)
+        set_reachable(admin, url.database, True)
         assert _until(daemon, 200) == []
     finally:
-        reachable(True)
+        set_reachable(admin, url.database, True)
         admin.dispose()
