@@ -113,22 +113,15 @@ def _summary(result: dict[str, Any]) -> None:
         f"{result['skipped']} off-topic",
         soft_wrap=True,
     )
-    for error in result["errors"]:
-        console.print(
-            f"  ✗ {error['source']}: {error['error']}",
-            style="red",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
-    for warning in result["warnings"]:
-        console.print(
-            f"  ! {warning['source']}: {warning['warning']}",
-            style="yellow",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
+    for kind, mark, style in (("error", "✗", "red"), ("warning", "!", "yellow")):
+        for problem in result[f"{kind}s"]:
+            console.print(
+                f"  {mark} {problem['source']}: {problem[kind]}",
+                style=style,
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
     for shift in result["shifts"]:
         line = f"  shift: {shift['from'] or 'none'} → {shift['to']} ({shift['kind']}, "
         line += f"{shift['support']['outlets']} outlets)"
