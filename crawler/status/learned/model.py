@@ -141,7 +141,7 @@ class LearnedReader:
             raise ModelError(f"cannot read model file {path}: {reason}") from None
         self.path = path
         self.featurizer = featurizer or Featurizer()
-        self.tuned: TunedReader | None = load_tuned(tuned) if tuned is not None else None
+        self._tuned_dir = tuned
         self._last: tuple[tuple[str, str], tuple[float, np.ndarray]] | None = None
 
     def _load(self, path: Path) -> None:
@@ -170,6 +170,11 @@ class LearnedReader:
         self._last = ((title, text), (relevance, probs))
         return relevance, probs
 
+    def _tuned(self) -> TunedReader | None:
+        """The fine-tuned reader, loaded when a reading first needs it: a process that
+        only gates relevance, or reads no English, never pays for ONNX Runtime."""
+        return load_tuned(self._tuned_dir) if self._tuned_dir is not None else None
+
     def read(self, title: str, text: str, language: str | None = None) -> Reading:
         """Both readings; `language` (detected when not given) decides whether the
         fine-tuned reader joins the n-grams for the status."""
@@ -177,13 +182,10 @@ class LearnedReader:
         ruled = self.featurizer.rules.classify(title, text)
         if ruled.status != "none" and ruled.confidence >= RULES_SURE:
             return Reading(relevance, ruled)
-        if (
-            self.tuned is not None
-            and probs[self._none] < TUNED_SKIP
-            and (language or detect(title, text)) in TUNED_LANGUAGES
-        ):
-            tuned = self.tuned.probabilities(title, text)
-            order = [self.tuned.classes.index(c) for c in self.status.classes]
+        reader = self._tuned() if probs[self._none] < TUNED_SKIP else None
+        if reader is not None and (language or detect(title, text)) in TUNED_LANGUAGES:
+            tuned = reader.probabilities(title, text)
+            order = [reader.classes.index(c) for c in self.status.classes]
             probs = (1.0 - TUNED_WEIGHT) * probs + TUNED_WEIGHT * tuned[order]
         best = int(np.argmax(probs))
         status = self.status.classes[best]
