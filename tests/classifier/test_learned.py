@@ -53,6 +53,20 @@ def test_a_truce_now_in_force_is_a_ceasefire_with_its_sentence_as_evidence() -> 
     assert len(set(verdict["evidence"])) == len(verdict["evidence"])
 
 
+def test_a_minerals_deal_the_lexicon_is_sure_of_is_not_read_as_a_peace_agreement() -> None:
+    # Real coverage (Türkiye Today, 2025-05-01): "sign ... deal" is the lexicon's surest
+    # agreement cue, but the deal is about minerals; the model, which knows such items,
+    # must be able to overrule the rules' fast path.
+    title = "Ukraine, US sign minerals deal backed by Trump"
+    text = (
+        "Ukraine and the United States signed a pivotal minerals and investment agreement "
+        "in Washington, a deal heavily promoted by U.S. President Donald Trump."
+    )
+    result = runner.invoke(app, ["classify", "--json", "-"], input=f"{title}\n{text}\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] != "agreement"
+
+
 def test_a_headline_naming_one_side_reaches_the_model_and_is_relevant() -> None:
     # The old gate needed a Ukraine term, a Russia term and a talks term.
     gate = RelevanceGate(TopicSettings(), load_reader())
