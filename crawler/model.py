@@ -88,6 +88,8 @@ class PageAnalysis:
     spec: AnalysisSpec
     fingerprint: Fingerprint
     verdict: Classification | None
+    language: str | None = None
+    """The language the verdict was read in; ingest takes it only in the same one."""
 
 
 @dataclass

@@ -223,7 +223,7 @@ async def fetch_article_pages(
         for url, group in waiting.items():
             spec = analysis(group[0].topic)
             if spec is not None:
-                hints[url] = {"analysis": (spec, group[0].title)}
+                hints[url] = {"analysis": (spec, group[0].title, group[0].language)}
     _, errors = await _run_spider(
         ArticleSpider,
         network,

@@ -244,6 +244,7 @@ class Ingestor:
             and done.spec == self._specs.get(candidate.topic)
             and done.title == candidate.title
             and done.body == candidate.body
+            and done.language == candidate.language
         ):
             return done.fingerprint, done.verdict
         return fingerprint(candidate.title, candidate.body, self.dedup.settings), None

@@ -234,3 +234,59 @@ async def test_a_cancelled_page_fetch_leaves_no_task_behind(
     assert asyncio.get_running_loop().time() - began < 2.0
     assert asyncio.all_tasks() == {asyncio.current_task()}
     assert len(arrived) < len(candidates)
+
+
+async def test_a_page_is_read_in_the_language_ingest_stores_it_in(
+    site: TestSite, network: NetworkSettings, tmp_path
+) -> None:
+    """The worker reads a page's status beside extraction; ingest keeps that reading only
+    if it was made in the article's stored language, so a page that declares a language
+    its letters do not show reads as `classify` reads it in that language."""
+    from sqlmodel import select
+
+    from crawler.crawl import Crawl
+    from crawler.settings import SourceSettings, TopicSettings
+    from crawler.status.learned.model import load_reader
+    from crawler.store.db import session_scope
+    from crawler.store.ingest import Ingestor
+    from crawler.store.migrate import open_database
+    from crawler.store.tables import Article as Stored
+    from tests.crawl.testsite import Article
+    from tests.feeds import Entry, rss
+
+    # Real coverage (sightmagazine.com.au, 2023-07-18; corpus item en-3bfda778bc), on a
+    # page that says it is in Russian: read in English and in Russian, it differs.
+    title = "Russia strikes Ukraine grain ports after pulling out of export deal"
+    lede = (
+        "Russia struck Ukrainian ports on Tuesday, a day after pulling out of a UN-backed "
+        "deal to let Kyiv export grain, and Moscow claimed gains on the ground in an area "
+        "where Ukrainian officials said Russian forces were going back on the offensive."
+    )
+    article = Article(
+        slug="grain-ports",
+        title=title,
+        published="2023-07-18T12:00:00+00:00",
+        author="Desk",
+        paragraphs=[lede],
+    )
+    site.add(article.path, article_html(article).replace('lang="en"', 'lang="ru"', 1))
+    site.add(
+        "/grain.xml",
+        rss([Entry(title, site.url(article.path), "")]).decode(),
+        "application/rss+xml",
+    )
+    engine = open_database(f"sqlite:///{tmp_path}/t.db")
+    topic = TopicSettings()
+    source = SourceSettings(
+        name="grain", url=site.url("/grain.xml"), topic=topic.name, fetch_articles=True
+    )
+
+    report = await Crawl(engine, Ingestor([topic]), network).run([source])
+
+    assert report.new_articles == 1 and not report.errors
+    with session_scope(engine) as session:
+        stored = session.exec(select(Stored)).one()
+    reader = load_reader()
+    in_russian = reader(stored.title, stored.text or "", "ru").status
+    assert in_russian != reader(stored.title, stored.text or "", "en").status
+    assert (stored.language, stored.status) == ("ru", in_russian)

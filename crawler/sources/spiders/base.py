@@ -82,7 +82,7 @@ class PeacewatchSpider(scrapy.Spider):
         """A request for an article page; `hints` come back with its item. With an
         analysis spec, the worker also analyses the page under the hinted title."""
         if self.analysis is not None and "analysis" not in hints:
-            hints["analysis"] = (self.analysis, hints.get("title") or "")
+            hints["analysis"] = (self.analysis, hints.get("title") or "", hints.get("language"))
         return scrapy.Request(
             url,
             callback=self.parse_article,

@@ -30,11 +30,11 @@ class ExtractPipeline:
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         html = item.pop("html", None)
         if html is not None:
-            spec, title = (item.get("hints") or {}).pop("analysis", (None, ""))
+            spec, title, language = (item.get("hints") or {}).pop("analysis", (None, "", None))
             if self.crawler is not None and not self.crawler.crawling:
                 item["error"] = STOPPED
                 return item
             item["page"], item["analysis"] = await run_batched(
-                read_page, html, item["final_url"], spec, title
+                read_page, html, item["final_url"], spec, title, language
             )
         return item
