@@ -182,6 +182,14 @@ def test_bad_lexicon_is_one_clear_error(tmp_path: Path, content: str, message: s
         load_lexicon(str(path))
 
 
+def test_every_shipped_pattern_compiles_on_its_own(tmp_path: Path) -> None:
+    # The shipped lexicon is compiled as one alternation at start-up, which could hide a
+    # broken pattern; merged under a user's file, each is compiled alone.
+    empty = tmp_path / "empty.toml"
+    empty.write_text("", encoding="utf-8")
+    assert load_lexicon(str(empty)).cues == load_lexicon().cues
+
+
 def test_missing_lexicon_file(tmp_path: Path) -> None:
     with pytest.raises(LexiconError, match="not found"):
         load_lexicon(str(tmp_path / "nope.toml"))
