@@ -108,14 +108,17 @@ def read_article(raw: str, url: str | None = None) -> tuple[str, str]:
 
 
 def _load(source: str, network: NetworkSettings) -> tuple[str, str]:
-    from crawler.fetch.http import FetchError
-
     url: str | None = None
     try:
         if source == "-":
             raw = sys.stdin.read()
         elif re.match(r"^https?://", source, re.IGNORECASE):
-            raw, url = _fetch(source, network)
+            from crawler.fetch.http import FetchError  # only a URL needs the HTTP stack
+
+            try:
+                raw, url = _fetch(source, network)
+            except FetchError as exc:
+                fail(f"{source}: {exc}")
         else:
             raw = Path(source).read_bytes().decode("utf-8", "replace")
         return read_article(raw, url)
@@ -123,7 +126,7 @@ def _load(source: str, network: NetworkSettings) -> tuple[str, str]:
         fail(f"{source}: no such file")
     except OSError as exc:
         fail(f"{source}: {exc.strerror or exc or type(exc).__name__}")
-    except (FetchError, ValueError) as exc:
+    except ValueError as exc:
         fail(f"{source}: {exc}")
 
 
