@@ -143,7 +143,8 @@ class Crawl:
     async def run(self, sources: Sequence[SourceSettings]) -> CrawlReport:
         enabled = [s for s in sources if s.enabled]
         self.report.sources = len(enabled)
-        start_workers()  # a pass parses every changed feed at once: worth the workers
+        if len(enabled) > 1:  # a pass parses every changed feed at once: worth the
+            start_workers()  # workers; one feed parses sooner in a thread (~1 s less)
         with session_scope(self.engine) as session:
             rows = sync_sources(session, enabled)
             self._state = {
