@@ -16,13 +16,16 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
 
 from crawler.extract.boilerplate import strip_boilerplate, strip_boilerplate_words
 from crawler.model import Fingerprint
 from crawler.settings import DedupSettings
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SCHEME = "affine32"
 SEED = 1
@@ -127,9 +130,15 @@ def overlaps(a: np.ndarray, others: Sequence[np.ndarray]) -> list[int]:
 
 
 @functools.cache
-def _proto(num_perm: int) -> MinHash:
-    """The permutations every signature shares (drawing them costs 0.2 ms)."""
-    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
+def _permutations(num_perm: int) -> np.ndarray:
+    """The affine32 permutations every signature shares, drawn as datasketch's MinHash
+    draws them for `SEED` (its `_init_permutations`; a test holds the two equal). Drawn
+    here because importing datasketch loads SciPy and aiohttp, about 0.4 s and 50 MB in
+    every process that fingerprints; it is imported only where its objects are needed."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
 
 
 def _identity(value: int) -> int:
@@ -147,9 +156,11 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 def minhash(shingles: np.ndarray, num_perm: int) -> MinHash:
     """datasketch's MinHash of the shingles: what `signature` works out faster."""
+    from datasketch import MinHash
+
     m = MinHash(
         num_perm=num_perm,
-        permutations=_proto(num_perm).permutations,
+        permutations=_permutations(num_perm),
         scheme=SCHEME,
         hashfunc=_identity,
     )
@@ -160,7 +171,7 @@ def minhash(shingles: np.ndarray, num_perm: int) -> MinHash:
 def signature(shingles: np.ndarray, num_perm: int) -> bytes:
     """`minhash(shingles).hashvalues` as stored, worked out without datasketch's
     per-value Python loop: its affine32 update with the identity hash."""
-    a, b = _proto(num_perm).permutations
+    a, b = _permutations(num_perm)
     if not len(shingles):
         return np.full(len(a), 0xFFFFFFFF, dtype=_DTYPE).tobytes()
     # One row per permutation, so each minimum is over a contiguous row.
@@ -189,8 +200,10 @@ def signature_rows(signatures: Sequence[bytes], num_perm: int) -> np.ndarray:
 
 def from_signature(signature: bytes, num_perm: int) -> MinHash:
     """A stored signature as datasketch's MinHash, for datasketch's index to take."""
+    from datasketch import MinHash
+
     return MinHash(
         hashvalues=signature_values(signature, num_perm),
-        permutations=_proto(num_perm).permutations,
+        permutations=_permutations(num_perm),
         scheme=SCHEME,
     )

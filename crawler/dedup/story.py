@@ -27,7 +27,6 @@ from crawler.dedup.fingerprint import (
     signature_values,
 )
 from crawler.dedup.index import Index, MemoryIndex, cut_keys
-from crawler.dedup.redis_index import RedisIndex
 from crawler.model import Fingerprint
 from crawler.settings import DedupSettings
 
@@ -49,8 +48,13 @@ RECENT_SHINGLES = 4096
 
 
 def open_index(settings: DedupSettings) -> Index:
-    """The index the settings ask for: in Redis given `redis_url`, else in memory."""
-    return MemoryIndex(settings) if settings.redis_url is None else RedisIndex(settings)
+    """The index the settings ask for: in Redis given `redis_url`, else in memory (so
+    datasketch, which loads SciPy and aiohttp, is imported only for Redis)."""
+    if settings.redis_url is None:
+        return MemoryIndex(settings)
+    from crawler.dedup.redis_index import RedisIndex
+
+    return RedisIndex(settings)
 
 
 class Deduplicator:

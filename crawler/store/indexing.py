@@ -24,15 +24,18 @@ import logging
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from sqlmodel import Session
 
 from crawler.dedup.index import IndexUnavailable, MemoryIndex
-from crawler.dedup.redis_index import RedisIndex
 from crawler.dedup.story import Deduplicator
 from crawler.settings import DedupSettings
 from crawler.store import articles
+
+if TYPE_CHECKING:
+    from crawler.dedup.redis_index import RedisIndex
 
 RETRY_SHARED_AFTER = 30.0
 """Seconds between tries of an unavailable Redis while the in-memory index stands in."""
@@ -115,8 +118,7 @@ class IndexKeeper:
             return False
         shared = Deduplicator(self.settings)
         try:
-            assert isinstance(shared.index, RedisIndex)
-            shared.index.generation()
+            cast("RedisIndex", shared.index).generation()
         except IndexUnavailable:
             self._fallback_since = time.monotonic()
             return False
@@ -173,9 +175,7 @@ class IndexKeeper:
         self.refresh(session)
 
     def _shared(self) -> RedisIndex:
-        index = self.dedup.index
-        assert isinstance(index, RedisIndex)
-        return index
+        return cast("RedisIndex", self.dedup.index)  # only kept when redis_url is set
 
     def _start_over(self, dedup: Deduplicator) -> None:
         self.dedup = dedup

@@ -9,6 +9,8 @@ new signatures and hashes miss the stored ones.
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -21,6 +23,7 @@ from crawler.dedup.fingerprint import (
     MIN_BODY_WORDS,
     SCHEME,
     SEED,
+    _permutations,
     content_hash,
     fingerprint,
     jaccard,
@@ -102,6 +105,25 @@ def test_labelled_pairs_fingerprint_as_before() -> None:
 def test_signature_of_no_shingles_is_datasketch_empty_minhash() -> None:
     empty = MinHash(num_perm=128, seed=SEED, scheme=SCHEME).hashvalues.astype("<u4").tobytes()
     assert signature(np.empty(0, dtype=np.uint32), 128) == empty
+
+
+@pytest.mark.parametrize("num_perm", [16, 64, 128, 256])
+def test_signatures_use_datasketchs_permutations_without_loading_it(num_perm: int) -> None:
+    drawn = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+    assert np.array_equal(_permutations(num_perm), drawn)
+    assert _permutations(num_perm).dtype == drawn.dtype
+
+
+def test_fingerprinting_does_not_import_datasketch() -> None:
+    # datasketch brings SciPy and aiohttp: ~0.4 s and ~50 MB in every crawl and daemon.
+    code = (
+        "import sys; from crawler.dedup.fingerprint import fingerprint; "
+        "from crawler.settings import DedupSettings; "
+        "fingerprint('Talks resume', 'Talks resumed on Monday.', DedupSettings()); "
+        "print('datasketch' in sys.modules, 'scipy' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
 
 
 @settings(max_examples=300, deadline=None)
