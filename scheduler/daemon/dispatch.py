@@ -35,11 +35,11 @@ from crawler.store.tables import Source
 
 CLAIM_LIMIT = 500
 """Most sources claimed in one transaction."""
-CLAIM_AHEAD = timedelta(seconds=5)
+CLAIM_AHEAD = timedelta(seconds=1)
 """Sources falling due this soon after the earliest are claimed with it (each poll still
 starts at its own due time, rounded up to `START_TICK`): at hundreds of sources, one
-claim serves a hundred polls (tests/bench/bench_daemon.py: 1 s ahead claimed a fifth as
-many, and claims cost a tenth of a 304 poll's CPU)."""
+claim serves dozens of polls. (5 s claimed five times as many, but one worker of a fleet
+then took every source due, and the others idled.)"""
 START_TICK = 0.25
 """Seconds: polls falling due within one tick start together, so the loop wakes once
 for them all (each wake-up is a round of system calls and timers), a quarter of a
