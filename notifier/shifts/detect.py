@@ -25,7 +25,9 @@ Three kinds of shift:
 - `surge`: talks stories (a status other than `none`) first seen in the last
   `surge_window` number at least
   `surge_min_stories` and `surge_factor` times the mean of the same span over the
-  past `surge_baseline` (at least one story); needs one span of history first.
+  past `surge_baseline` (at least one story); needs one span of history first, and
+  the stories behind it must reach `min_outlets` distinct outlets (one outlet's burst
+  is a single source, not a shift in coverage).
 
 Support counts independent stories (syndicated copies are one story), with distinct
 outlets as the secondary weight (`notifier.shifts.support`: one configured source is
@@ -241,7 +243,12 @@ def detect_shifts(
             )
 
     surge = _surge(seen, state, settings, now)
-    if surge is not None:
+    short = None if surge is None else _shortfall(surge.stories, settings.min_outlets, 1)
+    if surge is not None and short is not None:
+        notes[f"surge:{surge.to_status}:{short}"] = _decision(
+            "surge", settled, surge.to_status, surge.stories, settings, suppressed=short
+        )
+    elif surge is not None:
         active.append("surge")
         if "surge" not in state.active:
             candidates.append(surge)

@@ -104,10 +104,10 @@ def test_thresholds_come_from_the_config(run_replay, tmp_path) -> None:
     config = tmp_path / "strict.toml"
     config.write_text("[alerts]\nmin_outlets = 20\ndecisive_min_outlets = 20\n")
     raised = [s for s in run_replay("--config", str(config)) if s["suppressed"] is None]
-    # No status ever gets 20 outlets; only the volume surge, which needs none, remains.
-    assert [(s["detected_at"], s["kind"], s["from"], s["to"]) for s in raised] == [
-        ("2025-03-14T14:00:00+00:00", "surge", "none", "ceasefire")
-    ]
+    # No status ever gets 20 outlets, and neither does the volume surge.
+    assert raised == []
+    surges = [s for s in run_replay("--config", str(config)) if s["kind"] == "surge"]
+    assert surges and {s["suppressed"] for s in surges} == {"too little support"}
 
 
 def test_bad_line_is_one_readable_error(tmp_path, monkeypatch) -> None:

@@ -144,3 +144,17 @@ def test_same_input_same_output_and_state_survives_json() -> None:
 def test_surge_needs_history_before_it_can_fire() -> None:
     rows = [obs for k in range(8) for obs in story(k + 1, "ongoing", [f"n{k}.com"], T)]
     assert [d.kind for d in run(rows).decisions if d.kind == "surge"] == []
+
+
+def test_a_surge_from_one_outlet_is_a_single_source_not_a_shift() -> None:
+    # One outlet printing a burst of talks stories (a rumour mill) is not coverage surging.
+    old = story(100, "ongoing", ["old.com"], T - timedelta(days=3))
+    now = T + timedelta(hours=1)
+    burst = [o for k in range(12) for o in story(k + 1, "proposed", ["one.com"], T)]
+    alone = run(old + burst, now=now)
+    surges = [d for d in alone.decisions if d.kind == "surge"]
+    assert [(d.to_status, d.suppressed) for d in surges] == [("proposed", "single source")]
+    wide = [o for k in range(12) for o in story(k + 1, "proposed", [f"n{k}.com"], T)]
+    raised = run(old + wide, now=now)
+    kinds = [(d.kind, *d.reasons) for d in raised.decisions if d.suppressed is None]
+    assert any("surge" in k for k in kinds), summary(raised)
