@@ -20,6 +20,7 @@ import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,15 @@ class Window(Event):
     """An expected event or a must-not, with the note saying what happened then."""
 
     note: str = ""
+    single_source: bool = False
+    """A must-not for any shift backed by one outlet (a rumour), whatever its status."""
+
+    def covers(self, shift: dict[str, Any]) -> bool:
+        if not self.single_source:
+            return super().covers(shift)
+        when = datetime.fromisoformat(shift["detected_at"])
+        outlets = (shift.get("support") or {}).get("outlets", 0)
+        return self.start <= when <= self.end and outlets <= 1
 
 
 def _windows(rows: list[dict[str, Any]]) -> list[Window]:
@@ -49,6 +59,7 @@ def _windows(rows: list[dict[str, Any]]) -> list[Window]:
             kind=r.get("kind"),
             optional=bool(r.get("optional", False)),
             note=r.get("why", ""),
+            single_source=bool(r.get("single_source", False)),
         )
         for r in rows
     ]
