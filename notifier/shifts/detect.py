@@ -243,15 +243,16 @@ def detect_shifts(
             )
 
     surge = _surge(seen, state, settings, now)
-    short = None if surge is None else _shortfall(surge.stories, settings.min_outlets, 1)
-    if surge is not None and short is not None:
-        notes[f"surge:{surge.to_status}:{short}"] = _decision(
-            "surge", settled, surge.to_status, surge.stories, settings, suppressed=short
-        )
-    elif surge is not None:
-        active.append("surge")
-        if "surge" not in state.active:
-            candidates.append(surge)
+    if surge is not None:
+        short = _shortfall(surge.stories, settings.min_outlets, 1)
+        if short is not None:
+            notes[f"surge:{surge.to_status}:{short}"] = _decision(
+                "surge", settled, surge.to_status, surge.stories, settings, suppressed=short
+            )
+        else:
+            active.append("surge")
+            if "surge" not in state.active:
+                candidates.append(surge)
 
     decisions = [notes[key] for key in sorted(set(notes) - set(state.noted))]
     if decayed is not None:

@@ -20,10 +20,10 @@ import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.model import STATUSES
 from crawler.settings import TopicSettings
 from notifier.reports import shift_dict
 from notifier.settings import AlertSettings
@@ -43,17 +43,21 @@ class Window(Event):
     """A must-not for any shift backed by one outlet (a rumour), whatever its status."""
 
     def covers(self, shift: dict[str, Any]) -> bool:
-        if not self.single_source:
-            return super().covers(shift)
-        when = datetime.fromisoformat(shift["detected_at"])
         outlets = (shift.get("support") or {}).get("outlets", 0)
-        return self.start <= when <= self.end and outlets <= 1
+        return super().covers(shift) and (not self.single_source or outlets <= 1)
+
+
+def _statuses(row: dict[str, Any]) -> tuple[str, ...]:
+    if row.get("single_source"):
+        return STATUSES  # any status: what breaks it is the shift's one outlet
+    status = row["status"]
+    return tuple(status) if isinstance(status, list) else (status,)
 
 
 def _windows(rows: list[dict[str, Any]]) -> list[Window]:
     return [
         Window(
-            tuple(r["status"]) if isinstance(r["status"], list) else (r["status"],),
+            _statuses(r),
             day(r["from"]),
             day(r["to"], end=True),
             kind=r.get("kind"),
