@@ -14,6 +14,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -104,7 +105,10 @@ class CrawlReport:
 
 # Called inside the transaction that stores a source's articles and health, so the
 # caller's own bookkeeping (next poll time, lease) commits with them or not at all.
-Finish = Callable[[Session, Source, PollResult], None]
+Finish = Callable[[Session, Source, PollResult, datetime], None]
+"""In the poll's transaction: what follows the poll (the daemon's next poll time), as of
+the moment given: when the fetch ended, so that ingesting a large feed does not push the
+next poll back."""
 Penalise = Callable[[PollResult], bool]
 Validators = tuple[str | None, str | None, str | None]
 """ETag, Last-Modified and final URL a poll leaves to store."""
@@ -214,9 +218,10 @@ class Crawl:
         penalise = self.penalise(result) if self.penalise else True
         with session_scope(self.engine) as session:
             row = _row(session, name)
-            record_failure(row, utcnow(), error, penalise=penalise)
+            now = utcnow()
+            record_failure(row, now, error, penalise=penalise)
             if self.finish is not None:
-                self.finish(session, row, result)
+                self.finish(session, row, result, now)
 
     async def with_pages(self, result: PollResult, candidates: list[Candidate]) -> list[Candidate]:
         """Fetch pages of entries not stored yet, storing them in batches as they arrive.
@@ -307,7 +312,7 @@ class Crawl:
                 row.last_new_at = now
             result.seconds = time.monotonic() - result.started
             if self.finish is not None and result.error is None:
-                self.finish(session, row, result)
+                self.finish(session, row, result, now)
 
     @contextlib.contextmanager
     def _ingesting(self, result: PollResult, candidates: list[Candidate]) -> Iterator[Session]:

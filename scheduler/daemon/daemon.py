@@ -335,11 +335,8 @@ class Daemon:
             full_fetch_every=d.full_fetch_every,
         )
 
-    def _finish(
-        self, session: Session, row: Source, outcome: PollResult, now: datetime | None = None
-    ) -> None:
+    def _finish(self, session: Session, row: Source, outcome: PollResult, now: datetime) -> None:
         """In the poll's transaction: next poll time, health alerts, lease released."""
-        now = now or utcnow()
         if not holds(row, self.owner, now):
             log(
                 logging.WARNING,
