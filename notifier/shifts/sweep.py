@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from notifier.settings import AlertSettings
+from notifier.settings import SHIFT_KINDS, AlertSettings
 
 
 class SweepError(ValueError):
@@ -48,12 +48,13 @@ def parse_sweep(spec: str, base: AlertSettings) -> tuple[str, list[tuple[str, Al
 
 @dataclass(frozen=True)
 class Event:
-    """A status expected to be alerted within a window (of a given kind, if named)."""
+    """A status expected to be alerted within a window (by one of the kinds named, if any:
+    a truce declared may come as a decisive status or as the leading status's change)."""
 
     statuses: tuple[str, ...]
     start: datetime
     end: datetime
-    kind: str | None = None
+    kinds: tuple[str, ...] = ()
     optional: bool = False
     """A real turning point an alert may report, but need not: no miss, no false alarm."""
 
@@ -63,7 +64,7 @@ class Event:
 
     def covers(self, shift: dict[str, Any]) -> bool:
         when = datetime.fromisoformat(shift["detected_at"])
-        if self.kind and shift["kind"] != self.kind:
+        if self.kinds and shift["kind"] not in self.kinds:
             return False
         return shift["to"] in self.statuses and self.start <= when <= self.end
 
@@ -84,6 +85,15 @@ def day(value: str, end: bool = False) -> datetime:
     return moment
 
 
+def kinds(value: str | list[str] | None) -> tuple[str, ...]:
+    """An expected event's `kind`: one shift kind, a list of them, or none (any kind)."""
+    found = (value,) if isinstance(value, str) else tuple(value or ())
+    unknown = [k for k in found if k not in SHIFT_KINDS]
+    if unknown:
+        raise ValueError(f"unknown shift kind {unknown[0]!r}; one of {', '.join(SHIFT_KINDS)}")
+    return found
+
+
 def load_expected(path: Path) -> Expected:
     """An expected-events file; a broken one is a `SweepError` naming the file."""
     try:
@@ -94,7 +104,7 @@ def load_expected(path: Path) -> Expected:
                 tuple(e["status"]) if isinstance(e["status"], list) else (e["status"],),
                 day(e["from"]),
                 day(e["to"], end=True),
-                e.get("kind"),
+                kinds(e.get("kind")),
                 bool(e.get("optional", False)),
             )
             for e in data.get("events", [])

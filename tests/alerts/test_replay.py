@@ -153,7 +153,12 @@ def test_sweep_replays_one_stream_under_each_setting(tmp_path, monkeypatch) -> N
             {
                 "period": ["2025-03-01", "2025-03-31"],
                 "events": [
-                    {"status": "ceasefire", "from": "2025-03-14", "to": "2025-03-15"},
+                    {
+                        "kind": "decisive_status",
+                        "status": "ceasefire",
+                        "from": "2025-03-14",
+                        "to": "2025-03-15",
+                    },
                     {"status": "collapsed", "from": "2025-03-17", "to": "2025-03-18"},
                 ],
             }
@@ -172,6 +177,16 @@ def test_sweep_replays_one_stream_under_each_setting(tmp_path, monkeypatch) -> N
     text = CliRunner().invoke(app, [*args, "--expected", str(expected)])
     assert text.exit_code == 0 and "alerts.min_outlets=20" in text.stdout
     assert "events met" in text.stdout
+    # An event names the kinds of shift that report it: the truce was no surge.
+    surge = json.loads(expected.read_text())
+    surge["events"][0]["kind"] = ["surge"]
+    expected.write_text(json.dumps(surge))
+    result = CliRunner().invoke(app, [*args, "--expected", str(expected), "--json"])
+    assert json.loads(result.stdout)[0]["events_met"] == 1
+    surge["events"][0]["kind"] = "truce"
+    expected.write_text(json.dumps(surge))
+    result = CliRunner().invoke(app, [*args, "--expected", str(expected)])
+    assert result.exit_code == 2 and "unknown shift kind 'truce'" in result.stderr
 
 
 def test_sweep_names_a_bad_key_or_value_in_one_line(tmp_path, monkeypatch) -> None:

@@ -5,9 +5,10 @@
 
 Each replay is a stream of real coverage (`<name>.jsonl`, the `peacewatch replay`
 format) and what a reader with hindsight expects of it (`<name>.expected.json`):
-events (a status that should be alerted, within a generous window), must-nots (a
-status that must not be alerted then: an agreement nobody reached, a single outlet's
-rumour) and an alert budget per month. The stream goes through the real pipeline
+events (the kind of shift and the status that should be alerted, within a generous
+window), must-nots (a status that must not be alerted then: an agreement nobody
+reached, a single outlet's rumour, a run of war news taken for talks news) and an alert
+budget per month. The stream goes through the real pipeline
 (ingest, dedup, the topic's readings, shift detection) in a scratch SQLite database,
 with time as each article's `published`. The scorer prints the events met, the false
 alarms, the must-nots broken and the alerts per month.
@@ -25,10 +26,12 @@ from typing import Any
 
 from crawler.model import STATUSES
 from crawler.settings import TopicSettings
-from notifier.reports import shift_dict
+from crawler.status import corpus
+from crawler.store.db import session_scope
+from notifier.reports import shifts_with_articles
 from notifier.settings import AlertSettings
 from notifier.shifts.replay import replay
-from notifier.shifts.sweep import Event, day
+from notifier.shifts.sweep import Event, day, kinds
 from scheduler.database import open_database
 
 REPLAYS = Path(__file__).resolve().parent.parent / "data" / "replays"
@@ -41,15 +44,27 @@ class Window(Event):
     note: str = ""
     single_source: bool = False
     """A must-not for any shift backed by one outlet (a rumour), whatever its status."""
+    war_news: bool = False
+    """A must-not for any shift most of whose evidence is war news: articles the labelled
+    corpus, read one at a time, gives no status of the talks."""
 
     def covers(self, shift: dict[str, Any]) -> bool:
-        outlets = (shift.get("support") or {}).get("outlets", 0)
-        return super().covers(shift) and (not self.single_source or outlets <= 1)
+        if not super().covers(shift):
+            return False
+        if self.single_source and (shift.get("support") or {}).get("outlets", 0) > 1:
+            return False
+        return not self.war_news or _war_news(shift)
+
+
+def _war_news(shift: dict[str, Any]) -> bool:
+    """Whether most of the shift's evidence the corpus has read is war news, not talks."""
+    read = [r for r in shift.get("corpus", []) if r is not None]
+    return bool(read) and 2 * sum(r == "none" for r in read) > len(read)
 
 
 def _statuses(row: dict[str, Any]) -> tuple[str, ...]:
-    if row.get("single_source"):
-        return STATUSES  # any status: what breaks it is the shift's one outlet
+    if row.get("single_source") or row.get("war_news"):
+        return STATUSES  # any status: what breaks it is the shift's support
     status = row["status"]
     return tuple(status) if isinstance(status, list) else (status,)
 
@@ -60,10 +75,11 @@ def _windows(rows: list[dict[str, Any]]) -> list[Window]:
             _statuses(r),
             day(r["from"]),
             day(r["to"], end=True),
-            kind=r.get("kind"),
+            kinds=kinds(r.get("kind")),
             optional=bool(r.get("optional", False)),
             note=r.get("why", ""),
             single_source=bool(r.get("single_source", False)),
+            war_news=bool(r.get("war_news", False)),
         )
         for r in rows
     ]
@@ -148,9 +164,14 @@ def run_replay(
         engine = open_database(f"sqlite:///{scratch}/replay.db")
         try:
             shifts = replay(engine, lines, topic or TopicSettings(), alerts or AlertSettings())
-            decided = [shift_dict(s) for s in shifts]
+            with session_scope(engine) as session:
+                decided = shifts_with_articles(session, shifts)
         finally:
             engine.dispose()
+    readings = _corpus_readings()
+    for shift in decided:  # how the corpus reads each article of the evidence, if it has it
+        titles = (a.get("title", "") for a in shift["articles"])
+        shift["corpus"] = [readings.get(corpus.title_key(t)) for t in titles]
     start, end = day(expected["period"][0]), day(expected["period"][1], end=True)
     months = max((end - start).days / 30.44, 1.0)
     return Score(
@@ -161,6 +182,11 @@ def run_replay(
         months,
         float(expected["alerts_per_month"]),
     ).score()
+
+
+def _corpus_readings() -> dict[str, str]:
+    """The corpus's status of each title it holds: the streams are real coverage it read."""
+    return {corpus.title_key(i.title): i.status for i in corpus.items()}
 
 
 def names() -> list[str]:

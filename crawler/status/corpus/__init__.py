@@ -18,7 +18,9 @@ so holding months out made the test split a lottery of which events it got.)
 from __future__ import annotations
 
 import json
+import re
 import tomllib
+import unicodedata
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +33,12 @@ from crawler.model import STATUSES
 HERE = Path(__file__).parent
 LANGUAGES = ("en", "ru", "uk")
 SPLITS = ("train", "dev", "test")
+
+
+def title_key(title: str) -> str:
+    """A title's words, case and Unicode forms folded: one story's headline as two
+    feeds print it has one key (titles are unique by it; replays look items up by it)."""
+    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", title).casefold()))
 
 
 @dataclass(frozen=True)
