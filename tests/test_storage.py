@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from sqlalchemy import inspect, text
 
 from crawler.store.db import make_engine
@@ -9,6 +13,8 @@ from scheduler.database import current_revision, head_revision, open_database, u
 from tests.conftest import write_config
 from tests.feeds import rss, talks_entry
 from tests.servers import Response
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_sqlite_is_in_wal_mode_and_migrated_at_start(db_url):
@@ -18,6 +24,23 @@ def test_sqlite_is_in_wal_mode_and_migrated_at_start(db_url):
     assert current_revision(engine) == head_revision()
     tables = set(inspect(engine).get_table_names())
     assert {"sources", "articles", "stories", "shifts", "alerts"} <= tables
+
+
+def test_a_database_at_head_opens_without_loading_alembic(db_url, tmp_path):
+    from crawler.store import migrate
+    from scheduler.database import VERSIONS
+
+    assert migrate.declared_head(VERSIONS) == head_revision()
+    assert migrate.declared_head() == migrate.head_revision()  # the crawler's chain alone
+    open_database(db_url).dispose()
+    script = (
+        "import sys; from scheduler.database import open_database; "
+        f"open_database({db_url!r}).dispose(); print('alembic' in sys.modules)"
+    )
+    opened = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert opened.stdout.strip() == "False", opened.stderr
 
 
 def test_an_older_database_upgrades_in_place(db_url, cli, config_path):
