@@ -11,11 +11,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from crawler.settings import DedupSettings, TopicSettings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 STATUSES = (
     "none",
@@ -58,8 +59,14 @@ class Classifier(Protocol):
 class Fingerprint:
     content_hash: str
     signature: bytes
-    shingles: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint32), compare=False)
+    shingles: np.ndarray = field(default_factory=lambda: _no_shingles(), compare=False)
     """Sorted and unique, which `crawler.dedup.fingerprint.jaccard` relies on."""
+
+
+def _no_shingles() -> np.ndarray:
+    import numpy as np  # only fingerprinting needs it; listing articles need not load it
+
+    return np.empty(0, np.uint32)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ HEAVY = ("scipy", "scrapy", "fastapi", "alembic", "datasketch", "sqlalchemy")
 
 _PROBE = """
 import sys
-sys.argv = ["peacewatch", "--help"]
+sys.argv = ["peacewatch", *sys.argv[1:]]
 from scheduler.cli import main
 try:
     main()
@@ -21,9 +21,10 @@ print("MODULES", *sorted({m.split(".")[0] for m in sys.modules}))
 """
 
 
-def test_cli_help_loads_no_heavy_dependency(tmp_path: Path) -> None:
+def _loaded(tmp_path: Path, *args: str) -> set[str]:
+    """The top-level modules a command loaded, run in a fresh process."""
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE],
+        [sys.executable, "-c", _PROBE, *args],
         cwd=tmp_path,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
         capture_output=True,
@@ -32,9 +33,22 @@ def test_cli_help_loads_no_heavy_dependency(tmp_path: Path) -> None:
         check=True,
     )
     line = next(x for x in done.stdout.splitlines() if x.startswith("MODULES "))
-    loaded = set(line.split()[1:])
+    return set(line.split()[1:])
+
+
+def test_cli_help_loads_no_heavy_dependency(tmp_path: Path) -> None:
+    loaded = _loaded(tmp_path, "--help")
     assert "typer" in loaded
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_listing_articles_loads_what_reading_the_database_needs_only(tmp_path: Path) -> None:
+    config = str(_config(tmp_path))
+    assert "alembic" in _loaded(tmp_path, "articles", "--config", config)  # a new database
+    loaded = _loaded(tmp_path, "articles", "--config", config)
+    assert "sqlalchemy" in loaded
+    unneeded = {*HEAVY, "numpy", "httpx", "aiohttp"} - {"sqlalchemy"}
+    assert not loaded & unneeded, sorted(loaded & unneeded)
 
 
 def _peacewatch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
