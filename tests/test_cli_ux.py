@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.feeds import rss, talks_entry
+from tests.servers import Response
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("scipy", "scrapy", "fastapi", "alembic", "datasketch", "sqlalchemy")
 
@@ -17,7 +20,7 @@ try:
     main()
 except SystemExit:
     pass
-print("MODULES", *sorted({m.split(".")[0] for m in sys.modules}))
+print("MODULES", *sorted(sys.modules))
 """
 
 
@@ -36,19 +39,32 @@ def _loaded(tmp_path: Path, *args: str) -> set[str]:
     return set(line.split()[1:])
 
 
+def _top(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
 def test_cli_help_loads_no_heavy_dependency(tmp_path: Path) -> None:
-    loaded = _loaded(tmp_path, "--help")
+    loaded = _top(_loaded(tmp_path, "--help"))
     assert "typer" in loaded
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
 def test_listing_articles_loads_what_reading_the_database_needs_only(tmp_path: Path) -> None:
     config = str(_config(tmp_path))
-    assert "alembic" in _loaded(tmp_path, "articles", "--config", config)  # a new database
-    loaded = _loaded(tmp_path, "articles", "--config", config)
+    assert "alembic" in _top(_loaded(tmp_path, "articles", "--config", config))  # a new one
+    loaded = _top(_loaded(tmp_path, "articles", "--config", config))
     assert "sqlalchemy" in loaded
     unneeded = {*HEAVY, "numpy", "httpx", "aiohttp"} - {"sqlalchemy"}
     assert not loaded & unneeded, sorted(loaded & unneeded)
+
+
+def test_a_crawl_that_finds_nothing_new_loads_no_reader(tmp_path: Path, http_server) -> None:
+    url = http_server.route("/f.xml", Response(body=rss([talks_entry(n) for n in range(3)])))
+    source = f'[[sources]]\nname = "f"\nurl = "{url}"\nfetch_articles = false\n'
+    config = str(_config(tmp_path, source))
+    reader = "crawler.status.learned.model"
+    assert reader in _loaded(tmp_path, "crawl", "--config", config)  # three new articles
+    assert reader not in _loaded(tmp_path, "crawl", "--config", config)  # the same three
 
 
 def _peacewatch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -31,7 +31,7 @@ from crawler.extract.text import html_to_text, one_line
 from crawler.fetch.urls import canonical_or_none, redact_url
 from crawler.model import AnalysisSpec, Candidate, Classification, Classifier, Fingerprint
 from crawler.settings import DedupSettings, TopicSettings
-from crawler.status.backend import make_classifiers, make_gate
+from crawler.status.backend import make_classifier, make_gate
 from crawler.status.language import detect
 from crawler.status.relevance import RelevanceGate
 from crawler.status.rules import classify
@@ -191,8 +191,11 @@ class Ingestor:
         classifiers: dict[str, Classify] | None = None,
     ) -> None:
         self.topics = {t.name: t for t in topics}
-        self.gates: dict[str, RelevanceGate] = {t.name: make_gate(t) for t in topics}
-        self.classifiers = classifiers if classifiers is not None else make_classifiers(topics)
+        # Readers load on first use: a crawl that finds nothing new never reads, and
+        # loading one (its lexicon compiled, its model mapped) is most of a start-up.
+        self.gates: dict[str, RelevanceGate] = {}
+        self.classifiers: dict[str, Classify] = dict(classifiers or {})
+        self._own_readers = classifiers is None
         self.index = IndexKeeper(Deduplicator(dedup))
         # Classifiers handed in are the caller's own: a worker cannot reproduce them.
         self._specs = {
@@ -201,7 +204,15 @@ class Ingestor:
         }
 
     def classifier(self, topic: str) -> Classify:
-        return self.classifiers.get(topic, classify)
+        found = self.classifiers.get(topic)
+        if found is None and self._own_readers and topic in self.topics:
+            found = self.classifiers[topic] = make_classifier(self.topics[topic])
+        return found or classify
+
+    def gate(self, topic: str) -> RelevanceGate | None:
+        if topic not in self.gates and topic in self.topics:
+            self.gates[topic] = make_gate(self.topics[topic])
+        return self.gates.get(topic)
 
     @property
     def dedup(self) -> Deduplicator:
@@ -223,7 +234,7 @@ class Ingestor:
 
     def is_relevant(self, candidate: Candidate) -> bool:
         """Whether the candidate is about its topic; its score is kept to be stored."""
-        gate = self.gates.get(candidate.topic)
+        gate = self.gate(candidate.topic)
         if gate is None:
             return True
         candidate.relevance = gate.score(candidate.title, candidate.body, candidate.language)
@@ -263,7 +274,10 @@ class Ingestor:
         if not candidates:  # a feed answering 304: nothing to look up
             return report
         report.notes += self.index.prepare(session)
-        fresh = self._new_urls(session, self._relevant(candidates, report), report)
+        # Stored URLs first (one query): a feed that resends what it sent is not read again.
+        unstored = self._unstored(session, candidates, report)
+        kept = {id(c) for c in self._relevant([c for c, _ in unstored], report)}
+        fresh = self._first_of_each_url([(c, u) for c, u in unstored if id(c) in kept], report)
         analysed = [(c, url, *self._fingerprint(c)) for c, url in fresh]
         try:
             batch, decided = self._decide_all(session, analysed, now)
@@ -312,12 +326,12 @@ class Ingestor:
                 report.skipped += 1
         return relevant
 
-    def _new_urls(
-        self, session: Session, candidates: list[Candidate], report: IngestReport
+    def _unstored(
+        self, session: Session, candidates: Sequence[Candidate], report: IngestReport
     ) -> list[tuple[Candidate, str]]:
-        """Each candidate whose canonical URL is neither stored nor earlier in the batch."""
+        """Each candidate with its canonical URL, where no stored article has that URL."""
         stored = self.known_urls(session, [c.url for c in candidates])
-        fresh: list[tuple[Candidate, str]] = []
+        unstored: list[tuple[Candidate, str]] = []
         for candidate in candidates:
             url = canonical_or_none(candidate.url)
             if url is None:
@@ -325,7 +339,21 @@ class Ingestor:
             elif url in stored:
                 report.duplicates += 1
             else:
-                stored.add(url)
+                unstored.append((candidate, url))
+        return unstored
+
+    @staticmethod
+    def _first_of_each_url(
+        candidates: list[tuple[Candidate, str]], report: IngestReport
+    ) -> list[tuple[Candidate, str]]:
+        """The first relevant candidate of each URL in the batch; the others are copies."""
+        seen: set[str] = set()
+        fresh: list[tuple[Candidate, str]] = []
+        for candidate, url in candidates:
+            if url in seen:
+                report.duplicates += 1
+            else:
+                seen.add(url)
                 fresh.append((candidate, url))
         return fresh
 
