@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -15,10 +14,6 @@ from crawler.status import corpus
 from tests.eval import status as harness
 
 ITEMS = corpus.items()
-
-
-def _key(title: str) -> str:
-    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", title).casefold()))
 
 
 def test_every_item_has_the_schema() -> None:
@@ -38,7 +33,7 @@ def test_every_item_has_the_schema() -> None:
 
 def test_ids_and_titles_are_unique() -> None:
     assert len({i.id for i in ITEMS}) == len(ITEMS)
-    assert len({_key(i.title) for i in ITEMS}) == len(ITEMS)
+    assert len({corpus.title_key(i.title) for i in ITEMS}) == len(ITEMS)
 
 
 def test_test_shares_no_week_outlet_or_title_with_train() -> None:
@@ -46,18 +41,24 @@ def test_test_shares_no_week_outlet_or_title_with_train() -> None:
     assert train and test
     assert not {i.week for i in train} & {i.week for i in test}
     assert not {i.outlet for i in train} & {i.outlet for i in test}
-    assert not {_key(i.title) for i in train} & {_key(i.title) for i in test}
+    key = corpus.title_key
+    assert not {key(i.title) for i in train} & {key(i.title) for i in test}
     assert len(corpus.split("all")) == len(train) + len(test) + len(corpus.split("dev"))
 
 
 def test_the_corpus_is_spread_over_years_outlets_languages_and_statuses() -> None:
+    assert len(ITEMS) >= 4000
     years = Counter(i.year for i in ITEMS)
-    assert set(years) >= {2022, 2023, 2024, 2025}
+    assert set(years) == set(range(2021, 2027))
     assert len({i.outlet for i in ITEMS}) >= 60
     languages = Counter(i.lang for i in ITEMS)
     assert languages["ru"] + languages["uk"] >= 600
     statuses = Counter(i.status for i in ITEMS)
     assert set(statuses) == set(STATUSES)
+    # Real coverage has few of these: all found are in. (`collapsed`, 133, is still under
+    # the 150 the ground-truth issue asks for.)
+    rare = {"agreement", "ceasefire", "collapsed"}
+    assert {s: n for s, n in statuses.items() if n < 150}.keys() <= rare, statuses
     hard = sum(1 for i in ITEMS if i.relevant and i.status == "none")
     assert hard >= len(ITEMS) // 4, "war news that reports no talks status: the hard negatives"
 
@@ -94,6 +95,22 @@ def test_history_replays_run_and_are_scored() -> None:
     scored = history.Score("t", shifts, [event], [must_not], 1.0, 2.0).score()
     assert scored.met == [event] and scored.false_alarms == [shifts[1]]
     assert scored.broken == [(must_not, shifts[1])] and not scored.ok
+    # An event names the kinds of shift that report it: a surge does not meet a truce.
+    truce = history.Window(
+        ("ceasefire",),
+        history.day("2025-03-18"),
+        history.day("2025-03-20", True),
+        kinds=("decisive_status",),
+    )
+    surge = {**shifts[0], "kind": "surge"}
+    assert history.Score("t", [surge], [truce], [], 1.0, 2.0).score().false_alarms == [surge]
+    # A run of war news: most of the evidence the corpus read reports no talks status.
+    war = history.Window(
+        history.STATUSES, history.day("2025-03-01"), history.day("2025-03-31"), war_news=True
+    )
+    read_as = (["none", "none", "ceasefire", None], ["none", "ceasefire", None, None], [])
+    backed = [{**shifts[0], "corpus": r} for r in read_as]
+    assert history.Score("t", backed, [], [war], 1.0, 9.0).score().broken == [(war, backed[0])]
 
 
 def test_a_second_reading_agrees_with_the_corpus() -> None:
