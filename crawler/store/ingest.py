@@ -191,8 +191,7 @@ class Ingestor:
         classifiers: dict[str, Classify] | None = None,
     ) -> None:
         self.topics = {t.name: t for t in topics}
-        # Readers load on first use: a crawl that finds nothing new never reads, and
-        # loading one (its lexicon compiled, its model mapped) is most of a start-up.
+        # Readers load on first use: a crawl that finds nothing new never reads one.
         self.gates: dict[str, RelevanceGate] = {}
         self.classifiers: dict[str, Classify] = dict(classifiers or {})
         self._own_readers = classifiers is None
@@ -208,6 +207,11 @@ class Ingestor:
         if found is None and self._own_readers and topic in self.topics:
             found = self.classifiers[topic] = make_classifier(self.topics[topic])
         return found or classify
+
+    def load_readers(self) -> None:
+        """Load every topic's readers now (a daemon's start) rather than at first use."""
+        for topic in self.topics:
+            self.gate(topic), self.classifier(topic)
 
     def gate(self, topic: str) -> RelevanceGate | None:
         if topic not in self.gates and topic in self.topics:
@@ -277,7 +281,9 @@ class Ingestor:
         # Stored URLs first (one query): a feed that resends what it sent is not read again.
         unstored = self._unstored(session, candidates, report)
         kept = {id(c) for c in self._relevant([c for c, _ in unstored], report)}
-        fresh = self._first_of_each_url([(c, u) for c, u in unstored if id(c) in kept], report)
+        first = {url: c for c, url in reversed(unstored) if id(c) in kept}  # a URL's first
+        fresh = [(c, url) for c, url in unstored if first.get(url) is c]
+        report.duplicates += len(kept) - len(fresh)
         analysed = [(c, url, *self._fingerprint(c)) for c, url in fresh]
         try:
             batch, decided = self._decide_all(session, analysed, now)
@@ -334,28 +340,12 @@ class Ingestor:
         unstored: list[tuple[Candidate, str]] = []
         for candidate in candidates:
             url = canonical_or_none(candidate.url)
-            if url is None:
-                report.skipped += 1
-            elif url in stored:
-                report.duplicates += 1
+            if url is None or url in stored:
+                report.skipped += url is None
+                report.duplicates += url is not None
             else:
                 unstored.append((candidate, url))
         return unstored
-
-    @staticmethod
-    def _first_of_each_url(
-        candidates: list[tuple[Candidate, str]], report: IngestReport
-    ) -> list[tuple[Candidate, str]]:
-        """The first relevant candidate of each URL in the batch; the others are copies."""
-        seen: set[str] = set()
-        fresh: list[tuple[Candidate, str]] = []
-        for candidate, url in candidates:
-            if url in seen:
-                report.duplicates += 1
-            else:
-                seen.add(url)
-                fresh.append((candidate, url))
-        return fresh
 
     def _originals(self, session: Session, hashes: set[str]) -> dict[str, _Original]:
         """The stored original of each content hash: what an exact copy inherits."""

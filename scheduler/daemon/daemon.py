@@ -77,6 +77,7 @@ class Daemon:
         self.owner = owner or worker_name()
         self.sources: dict[str, SourceSettings] = {s.name: s for s in settings.sources if s.enabled}
         self.ingestor = build_ingestor(settings)
+        self.ingestor.load_readers()  # now, not in the first round's polls
         self.metrics = Metrics(engine)
         self.connectivity = Connectivity()
         self.scheduler = AsyncIOScheduler(
