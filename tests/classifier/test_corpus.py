@@ -55,9 +55,9 @@ def test_the_corpus_is_spread_over_years_outlets_languages_and_statuses() -> Non
     assert languages["ru"] + languages["uk"] >= 600
     statuses = Counter(i.status for i in ITEMS)
     assert set(statuses) == set(STATUSES)
-    # Real coverage has few of these: all found are in. (`collapsed`, 133, is still under
-    # the 150 the ground-truth issue asks for.)
-    rare = {"agreement", "ceasefire", "collapsed"}
+    # Real coverage has few of these: all found are in. (`collapsed` now meets the 150 the
+    # ground-truth issue asks for, so it is held to it.)
+    rare = {"agreement", "ceasefire"}
     assert {s: n for s, n in statuses.items() if n < 150}.keys() <= rare, statuses
     hard = sum(1 for i in ITEMS if i.relevant and i.status == "none")
     assert hard >= len(ITEMS) // 4, "war news that reports no talks status: the hard negatives"
