@@ -55,18 +55,18 @@ class Classifier(Protocol):
     def __call__(self, title: str, text: str, language: str | None = None) -> Classification: ...
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    content_hash: str
-    signature: bytes
-    shingles: np.ndarray = field(default_factory=lambda: _no_shingles(), compare=False)
-    """Sorted and unique, which `crawler.dedup.fingerprint.jaccard` relies on."""
-
-
 def _no_shingles() -> np.ndarray:
     import numpy as np  # only fingerprinting needs it; listing articles need not load it
 
     return np.empty(0, np.uint32)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    content_hash: str
+    signature: bytes
+    shingles: np.ndarray = field(default_factory=_no_shingles, compare=False)
+    """Sorted and unique, which `crawler.dedup.fingerprint.jaccard` relies on."""
 
 
 @dataclass(frozen=True)

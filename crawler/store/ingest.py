@@ -211,7 +211,8 @@ class Ingestor:
     def load_readers(self) -> None:
         """Load every topic's readers now (a daemon's start) rather than at first use."""
         for topic in self.topics:
-            self.gate(topic), self.classifier(topic)
+            self.gate(topic)
+            self.classifier(topic)
 
     def gate(self, topic: str) -> RelevanceGate | None:
         if topic not in self.gates and topic in self.topics:
