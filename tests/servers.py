@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -58,9 +59,10 @@ class ThreadingServer(ThreadingHTTPServer):
 
 
 class LocalHTTPServer:
-    """Routes by exact path; records every request it answers."""
+    """Routes by exact path; records every request it answers; over TLS if given a
+    server context."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Handler] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
@@ -112,11 +114,14 @@ class LocalHTTPServer:
 
         self._httpd = ThreadingServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+        self._scheme = "https" if tls else "http"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"{self._scheme}://127.0.0.1:{self._httpd.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.deploy.unit import unit_sections
+
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
 
@@ -28,26 +30,9 @@ def test_compose_has_peacewatch_and_postgres_configured_by_environment():
     assert all(p.startswith("127.0.0.1:") for p in app["ports"])
 
 
-def _unit_sections(text: str) -> dict[str, dict[str, list[str]]]:
-    sections: dict[str, dict[str, list[str]]] = {}
-    current = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("["):
-            assert line.endswith("]"), line
-            current = sections.setdefault(line[1:-1], {})
-            continue
-        assert current is not None and "=" in line, line
-        key, _, value = line.partition("=")
-        current.setdefault(key.strip(), []).append(value.strip())
-    return sections
-
-
 def test_systemd_unit_is_valid_and_hardened(tmp_path):
     text = (DEPLOY / "peacewatch.service").read_text()
-    unit = _unit_sections(text)
+    unit = unit_sections(text)
     service = unit["Service"]
     assert set(unit) == {"Unit", "Service", "Install"}
     assert service["ExecStart"][0].endswith("peacewatch run --log-format json")

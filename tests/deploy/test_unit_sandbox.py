@@ -22,11 +22,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import write_config
+from tests.deploy.unit import unit_sections
 from tests.feeds import Entry, rss
 from tests.servers import LocalHTTPServer, Response
 
 ROOT = Path(__file__).resolve().parents[2]
-UNIT = (ROOT / "deploy" / "peacewatch.service").read_text()
+UNIT = unit_sections((ROOT / "deploy" / "peacewatch.service").read_text())["Service"]
 STATE = "/var/lib/peacewatch"
 UID = 61234
 
@@ -63,10 +65,6 @@ exec setpriv --reuid=61234 --regid=61234 --clear-groups --no-new-privs \
 """
 
 
-def _directives() -> set[str]:
-    return {line.split("=", 1)[0].strip() for line in UNIT.splitlines() if "=" in line}
-
-
 def _tls_server(tmp_path: Path) -> LocalHTTPServer:
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(
@@ -80,9 +78,7 @@ def _tls_server(tmp_path: Path) -> LocalHTTPServer:
     )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    server = LocalHTTPServer()
-    server._httpd.socket = context.wrap_socket(server._httpd.socket, server_side=True)
-    return server.start()
+    return LocalHTTPServer(tls=context).start()
 
 
 def _article(n: int) -> bytes:
@@ -101,11 +97,8 @@ def _article(n: int) -> bytes:
 def _crawl(tmp_path: Path, feed: str, database: str) -> subprocess.CompletedProcess[str]:
     state = tmp_path / "state"
     state.mkdir(exist_ok=True)
-    (state / "peacewatch.toml").write_text(
-        f'[database]\nurl = "{database}"\n[network]\nallow_private = true\n'
-        f'[[sources]]\nname = "loopback"\nurl = "{feed}"\nfetch_articles = true\n',
-        encoding="utf-8",
-    )
+    sources = [{"name": "loopback", "url": feed, "fetch_articles": True}]
+    write_config(state / "peacewatch.toml", database=database, sources=sources)
     os.chown(state, UID, UID)
     os.chown(state / "peacewatch.toml", UID, UID)
     env = {
@@ -138,19 +131,19 @@ def _crawl(tmp_path: Path, feed: str, database: str) -> subprocess.CompletedProc
 def test_the_unit_declares_the_restrictions_this_test_applies() -> None:
     wanted = {"DynamicUser", "StateDirectory", "ProtectSystem", "PrivateTmp", "ProtectHome"}
     wanted |= {"NoNewPrivileges", "CapabilityBoundingSet", "UMask"}
-    assert wanted <= _directives()
-    assert "ProtectSystem=strict" in UNIT and "UMask=0077" in UNIT
+    assert wanted <= UNIT.keys()
+    assert UNIT["ProtectSystem"] == ["strict"] and UNIT["UMask"] == ["0077"]
 
 
-def test_a_crawl_of_https_pages_works_under_the_units_restrictions(tmp_path: Path) -> None:
+def test_a_crawl_of_https_pages_works_under_the_units_restrictions(
+    tmp_path: Path, http_server: LocalHTTPServer
+) -> None:
     pages = _tls_server(tmp_path)
-    feed = LocalHTTPServer().start()
     try:
-        base = pages.base.replace("http://", "https://")
         entries = [
             Entry(
                 f"Ukraine and Russia negotiators meet for round {n} of peace talks",
-                f"{base}/world/round-{n}.html",
+                pages.url(f"/world/round-{n}.html"),
                 "Officials met for talks.",
             )
             for n in range(3)
@@ -160,14 +153,13 @@ def test_a_crawl_of_https_pages_works_under_the_units_restrictions(tmp_path: Pat
                 f"/world/round-{n}.html",
                 Response(body=_article(n), headers={"Content-Type": "text/html"}),
             )
-        url = feed.route(
+        url = http_server.route(
             "/feed.xml",
             Response(body=rss(entries), headers={"Content-Type": "application/rss+xml"}),
         )
         done = _crawl(tmp_path, url, f"sqlite:///{STATE}/peacewatch.db")
     finally:
         pages.stop()
-        feed.stop()
     assert done.returncode == 0, done.stderr[-2000:]
     assert all(pages.hits(f"/world/round-{n}.html") == 1 for n in range(3)), done.stdout
     database = tmp_path / "state" / "peacewatch.db"
@@ -177,14 +169,12 @@ def test_a_crawl_of_https_pages_works_under_the_units_restrictions(tmp_path: Pat
     assert summary["pages"] == 3 and summary["errors"] == [], done.stdout
 
 
-def test_the_sandbox_refuses_a_database_outside_the_state_directory(tmp_path: Path) -> None:
+def test_the_sandbox_refuses_a_database_outside_the_state_directory(
+    tmp_path: Path, http_server: LocalHTTPServer
+) -> None:
     """The negative control: the same sandbox, a database path on the read-only root."""
-    feed = LocalHTTPServer().start()
-    try:
-        url = feed.route("/feed.xml", Response(body=rss([])))
-        done = _crawl(tmp_path, url, f"sqlite:///{ROOT}/outside.db")
-    finally:
-        feed.stop()
+    url = http_server.route("/feed.xml", Response(body=rss([])))
+    done = _crawl(tmp_path, url, f"sqlite:///{ROOT}/outside.db")
     assert done.returncode != 0
     assert not (ROOT / "outside.db").exists()
     assert "Traceback" not in done.stderr
