@@ -6,7 +6,7 @@ gzip bomb stops at the cap instead of filling memory. Redirects are followed by 
 from content. Errors come out as `FetchError` with a reason a person can read.
 
 Credentials in a URL (`https://user:pass@host/feed.xml`) are sent as HTTP basic auth:
-the aiohttp transport refuses a URL carrying them beside httpx's Authorization header,
+aiohttp refuses a URL carrying them beside an Authorization header,
 so they leave the URL and go in the header, for that origin's hops only.
 """
 
@@ -17,6 +17,7 @@ import base64
 import os
 import zlib
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -26,7 +27,6 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 
 from crawler.clock import as_utc, utcnow
 from crawler.fetch.guard import BlockedURL, check_scheme, check_url
@@ -49,7 +49,7 @@ class FetchError(Exception):
 class FetchResult:
     url: str
     status: int
-    headers: httpx.Headers
+    headers: Mapping[str, str]  # case-insensitive: aiohttp's CIMultiDictProxy
     body: bytes = b""
     redirects: list[str] = field(default_factory=list)
 
@@ -78,12 +78,9 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
 
 
 def _describe(exc: BaseException) -> str:
-    """The underlying cause in words: the transport's own error, not its httpx wrapper."""
+    """The underlying cause in words."""
     cause = exc.__cause__ or exc
-    if (
-        isinstance(cause, TimeoutError | httpx.TimeoutException)
-        or "Timeout" in type(cause).__name__
-    ):
+    if isinstance(cause, TimeoutError) or "Timeout" in type(cause).__name__:
         return f"timed out ({type(cause).__name__})"
     if isinstance(cause, aiohttp.ClientConnectorError):
         error = cause.os_error
@@ -174,10 +171,10 @@ class _CappedDecoder:
         return self._pass(b"", final=True)
 
 
-async def _drain(response: httpx.Response, limit: int) -> None:
+async def _drain(response: aiohttp.ClientResponse, limit: int) -> None:
     """Consume a small body so keep-alive works; give up on large ones."""
     seen = 0
-    async for chunk in response.aiter_raw():
+    async for chunk in response.content.iter_any():
         seen += len(chunk)
         if seen > limit:
             break
@@ -206,7 +203,7 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 
 class HttpFetcher:
-    """One httpx client with a global and a per-host concurrency limit."""
+    """One aiohttp session with a global and a per-host concurrency limit."""
 
     def __init__(self, network: NetworkSettings) -> None:
         self.network = network
@@ -214,21 +211,22 @@ class HttpFetcher:
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(network.per_host)
         )
-        self._client: httpx.AsyncClient | None = None
+        self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> HttpFetcher:
-        limits = httpx.Limits(
-            max_connections=self.network.concurrency,
-            max_keepalive_connections=self.network.concurrency,
-        )
-        self._client = httpx.AsyncClient(
-            # httpx's own pool costs ~1.5 ms CPU a request here (encode/httpx#3215);
-            # the aiohttp transport keeps the httpx API at ~0.35 ms (tests/bench).
-            transport=AiohttpTransport(limits=limits, trust_env=False),
+        # aiohttp directly, not through httpx: httpx's request building, URL merging and
+        # cookie extraction were most of a 304 poll's CPU (tests/bench/bench_daemon.py).
+        # No cookie jar: a cookie one feed sets must never be sent to another.
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=self.network.concurrency, ssl=httpx.create_ssl_context(trust_env=True)
+            ),
             headers={"User-Agent": self.network.agent, "Accept-Encoding": "gzip, deflate"},
-            timeout=httpx.Timeout(self.network.read_timeout, connect=self.network.connect_timeout),
-            limits=limits,
-            follow_redirects=False,
+            timeout=aiohttp.ClientTimeout(
+                sock_connect=self.network.connect_timeout, sock_read=self.network.read_timeout
+            ),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,
             trust_env=False,
         )
         return self
@@ -239,8 +237,8 @@ class HttpFetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
     async def get(
         self,
@@ -266,7 +264,7 @@ class HttpFetcher:
     async def _get(
         self, url: str, headers: dict[str, str], trusted: bool, accept: str | None
     ) -> FetchResult:
-        assert self._client is not None, "use HttpFetcher as an async context manager"
+        assert self._session is not None, "use HttpFetcher as an async context manager"
         loop = asyncio.get_running_loop()
         budget = self.network.total_timeout
         deadline: float | None = None  # set when the first hop gets its slot
@@ -294,7 +292,16 @@ class HttpFetcher:
             async with self._global, self._hosts[host]:
                 deadline = deadline or loop.time() + budget
                 async with asyncio.timeout_at(deadline):
-                    result = await self._once(bare, hop)
+                    try:
+                        result = await self._once(bare, hop)
+                    except FetchError as exc:
+                        if not redirects:
+                            raise
+                        raise FetchError(  # where the redirects led, or it reads as a mystery
+                            f"{exc.reason} (after a redirect to {url[:200]})",
+                            status=exc.status,
+                            retry_after=exc.retry_after,
+                        ) from None
                     result.url = url
             if result.status in (301, 302, 303, 307, 308) and "location" in result.headers:
                 if len(redirects) >= MAX_REDIRECTS:
@@ -308,20 +315,21 @@ class HttpFetcher:
             return result
 
     async def _once(self, url: str, headers: dict[str, str]) -> FetchResult:
-        assert self._client is not None
+        assert self._session is not None
         cap = self.network.max_bytes
         try:
-            async with self._client.stream("GET", url, headers=headers) as response:
-                if response.status_code in (301, 302, 303, 307, 308, 304):
+            async with self._session.get(url, headers=headers, allow_redirects=False) as response:
+                status = response.status
+                if status in (301, 302, 303, 307, 308, 304):
                     if response.headers.get("content-length") != "0":
                         # Read the small body so the connection goes back to the pool.
                         await _drain(response, cap)
-                    return FetchResult(url, response.status_code, response.headers)
-                if response.status_code >= 400:
+                    return FetchResult(url, status, response.headers)
+                if status >= 400:
                     await _drain(response, 65536)
                     raise FetchError(
-                        f"HTTP {response.status_code} {response.reason_phrase}".strip(),
-                        status=response.status_code,
+                        f"HTTP {status} {response.reason or ''}".strip(),
+                        status=status,
                         retry_after=response.headers.get("retry-after"),
                     )
                 declared = response.headers.get("content-length", "")
@@ -333,27 +341,24 @@ class HttpFetcher:
                 decoder = _CappedDecoder(response.headers.get("content-encoding", ""), cap)
                 chunks: list[bytes] = []
                 total = 0
-                async for raw in response.aiter_raw():
-                    for chunk in (decoder.feed(raw),) if raw else ():
-                        total += len(chunk)
-                        if total > cap:
-                            raise FetchError(f"response over the size cap of {_size(cap)}")
-                        chunks.append(chunk)
+                async for raw in response.content.iter_any():
+                    chunk = decoder.feed(raw)
+                    total += len(chunk)
+                    if total > cap:
+                        raise FetchError(f"response over the size cap of {_size(cap)}")
+                    chunks.append(chunk)
                 chunks.append(decoder.flush())
                 if total + len(chunks[-1]) > cap:
                     raise FetchError(f"response over the size cap of {_size(cap)}")
                 body = b"".join(chunks)
         except FetchError:
             raise
-        except httpx.DecodingError as exc:
-            raise FetchError(f"cannot decode response: {exc}") from None
-        except httpx.InvalidURL as exc:
-            # httpx parses a redirect's Location even when not following it.
-            raise FetchError(f"invalid redirect location: {exc}") from None
-        except (httpx.HTTPError, aiohttp.ClientError, OSError) as exc:
-            # httpx_aiohttp maps only some aiohttp errors; a malformed response (a bad
-            # status line, a broken chunk) arrives as aiohttp's own ClientError.
+        except aiohttp.InvalidURL as exc:  # a redirect Location that cannot be fetched
+            raise FetchError(f"invalid URL {str(exc.url)[:200]!r}") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            # A malformed response (a bad status line, a broken chunk) and every network
+            # failure arrive as aiohttp's ClientError.
             raise FetchError(_describe(exc)) from None
         if body.startswith(GZIP_MAGIC):
             body = gunzip_capped(body, cap)
-        return FetchResult(url, response.status_code, response.headers, body)
+        return FetchResult(url, status, response.headers, body)

@@ -2,8 +2,8 @@
 
 Run: python tests/bench/bench_polling.py [--feeds 2000] [--runs 3] [--concurrency 16]
 
-Prints polls/s and client CPU per poll for peacewatch's poller (httpx API on the
-aiohttp transport), for httpx with its own transport, for bare aiohttp, and wrk's
+Prints polls/s and client CPU per poll for peacewatch's poller (aiohttp, with its caps,
+redirects and guards), for httpx with its own transport, for bare aiohttp, and wrk's
 requests/s against the same server. Target: >= 100 polls/s on one core, client CPU
 per poll within 3x of aiohttp's.
 """
