@@ -21,7 +21,6 @@ import itertools
 import math
 import re
 import zlib
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +33,8 @@ HASH_BITS = 18
 """Each hashed view gets 2**18 slots: few collisions for a vocabulary of news headlines."""
 TITLE_WORDS, LEDE_WORDS, CHARS = range(3)
 """The hashed views, each in its own slice of the feature space."""
+FEATURE_SPACE = 3 << HASH_BITS
+"""Every hashed feature id is below this."""
 LEDE_CHARS = 600
 """The lede and first sentences: what every source gives, and what decides a reading."""
 
@@ -138,12 +139,8 @@ class Featurizer:
         _hashed(_word_grams(title_words), TITLE_WORDS, ids)
         _hashed(_word_grams(lede_words), LEDE_WORDS, ids)
         _char_ids(title_words + lede_words, ids)
-        counts = Counter(ids)
-        if not counts:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
-        indices = np.fromiter(counts.keys(), np.int64, len(counts))
-        values = np.fromiter(counts.values(), np.float32, len(counts))
-        return indices, values
+        indices, counts = np.unique(np.array(ids, np.int64), return_counts=True)
+        return indices, counts.astype(np.float32)
 
     def rule_features(self, title: str, text: str) -> np.ndarray:
         sentences = self.rules.sentences(title, lede(text))
