@@ -44,6 +44,9 @@ def status_line(status: Mapping[str, Any]) -> str:
         text += f" since {status['since']}"
     if status.get("last_support_at"):
         text += f", last support {status['last_support_at']}"
+    groups = status.get("groups") or {}
+    if groups:  # where Moscow's and Kyiv's press say different things, the reader sees it
+        text += " (" + ", ".join(f"{name}: {g['status']}" for name, g in groups.items()) + ")"
     return text
 
 

@@ -8,6 +8,8 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import feedparser
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from crawler.model import Candidate
@@ -15,6 +17,7 @@ from crawler.settings import TopicSettings
 from crawler.store.db import session_scope
 from crawler.store.ingest import Ingestor
 from notifier.shifts.record import detect_and_record
+from notifier.web import create_app
 from scheduler.alerting import detect
 from scheduler.config import load_settings
 from scheduler.database import open_database
@@ -79,7 +82,11 @@ def test_status_reports_each_outlet_group_beside_the_overall_status(tmp_path) ->
     ]
     store(engine, rows)
     asyncio.run(detect(engine, settings, WHEN + timedelta(minutes=1), alert=False))
+    feed = TestClient(create_app(engine, settings), base_url="http://localhost").get("/shifts.atom")
     engine.dispose()
+    assert feed.status_code == 200
+    subtitle = feedparser.parse(feed.content).feed.subtitle
+    assert "ru-state: stalled" in subtitle and "ua: ongoing" in subtitle, subtitle
 
     code, out, _ = cli("status", "--json", "--config", str(config))
     assert code == 0
