@@ -105,14 +105,13 @@ class TopicQuery:
         joined = "\n".join(t for t in texts if t)
         if not self._may_match(joined.lower()):
             return False
-        return all(pattern.search(joined) for pattern in self._patterns)
+        return all(self._group_hit(joined))
 
     def relevance(self, *texts: str) -> float:
         """The share of groups with a hit: 1.0 is relevant, below is not."""
         if not self.groups:
             return 1.0
-        joined = "\n".join(t for t in texts if t)
-        return sum(1 for p in self._patterns if p.search(joined)) / len(self.groups)
+        return self.groups_hit(*texts) / len(self.groups)
 
 
 LONE_GROUP_SCORE = 0.8

@@ -293,6 +293,7 @@ def test_topic_query_of_any_terms_and_text(query, title: str, text: str) -> None
     assert relevant == (topic.relevance(title, text) == 1.0)
     joined = "\n".join(t for t in (title, text) if t)
     assert topic.groups_hit(title, text) == sum(hit is not None for hit in topic.hits(joined))
+    assert relevant == all(hit is not None for hit in topic.hits(joined))
 
 
 @fuzz(examples=150, deadline_ms=2000)
