@@ -254,20 +254,27 @@ async def test_a_page_is_read_in_the_language_ingest_stores_it_in(
     from tests.crawl.testsite import Article
     from tests.feeds import Entry, rss
 
-    # Real coverage (sightmagazine.com.au, 2023-07-18; corpus item en-3bfda778bc), on a
-    # page that says it is in Russian: read in English and in Russian, it differs.
+    # Real coverage on a page that says it is in Russian: the lede of corpus item
+    # en-3bfda778bc (sightmagazine.com.au, 2023-07-18) under its headline, and the lede of
+    # en-16b4657879 (nytimes.com, 2023-07-19) as a second paragraph. Read in English and
+    # in Russian it differs (the fine-tuned reader joins for English only); a refitted
+    # model may read it alike, and the first assertion below says so.
     title = "Russia strikes Ukraine grain ports after pulling out of export deal"
     lede = (
         "Russia struck Ukrainian ports on Tuesday, a day after pulling out of a UN-backed "
         "deal to let Kyiv export grain, and Moscow claimed gains on the ground in an area "
         "where Ukrainian officials said Russian forces were going back on the offensive."
     )
+    second = (
+        "Russia’s withdrawal from a U.N.-backed grain deal and its attacks on Odesa have "
+        "brought the Black Sea port city’s importance back into focus."
+    )
     article = Article(
         slug="grain-ports",
         title=title,
         published="2023-07-18T12:00:00+00:00",
         author="Desk",
-        paragraphs=[lede],
+        paragraphs=[lede, second],
     )
     site.add(article.path, article_html(article).replace('lang="en"', 'lang="ru"', 1))
     site.add(
