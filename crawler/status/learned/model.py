@@ -91,8 +91,8 @@ class Vocabulary:
     def _columns(self) -> np.ndarray:
         """Each hashed feature id's column, -1 for ids the heads do not know: a gather
         per article instead of a binary search per feature (3 MB for the 3 views)."""
-        columns = np.full(FEATURE_SPACE, -1, np.int64)
-        columns[self.ids] = np.arange(len(self.ids))
+        columns = np.full(FEATURE_SPACE, -1, np.int32)
+        columns[self.ids] = np.arange(len(self.ids), dtype=np.int32)
         return columns
 
     def vectorize(self, features: Features) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
