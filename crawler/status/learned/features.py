@@ -1,13 +1,15 @@
 """What the learned reader sees of an article: hashed n-grams and the rules' reading.
 
-Three views of the same words, each hashed into its own slice of one sparse vector:
+Four views of the same words, each hashed into its own slice of one sparse vector:
 word unigrams and bigrams of the headline (a headline says most of what a story
-reports), the same of the lede, and character n-grams of both within word bounds
+reports), the same of the lede, character n-grams of both within word bounds
 (so "ceasefire", "cease-fire" and "перемирие"/"перемир'я" share pieces across
-spellings and inflections). Then a few dense features from the rules classifier: how
-much each status's cues weigh, and how often a cue was negated, only hoped for, history,
-or about another war; the rules know these things and a linear model over n-grams does
-not.
+spellings and inflections), and the words' concepts (`concepts.toml`: "talks",
+"переговоры" and "переговори" are one), alone and in pairs, so what the mostly English
+training text teaches carries to Russian and Ukrainian. Then a few dense features from
+the rules classifier: how much each status's cues weigh, and how often a cue was
+negated, only hoped for, history, or about another war; the rules know these things and
+a linear model over n-grams does not.
 
 Hashing is written here rather than taken from scikit-learn's `HashingVectorizer`:
 importing `sklearn.feature_extraction.text` costs 0.9–1.2 s, more than
@@ -20,8 +22,11 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import tomllib
 import zlib
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,9 +36,9 @@ from crawler.status.rules import RulesClassifier
 
 HASH_BITS = 18
 """Each hashed view gets 2**18 slots: few collisions for a vocabulary of news headlines."""
-TITLE_WORDS, LEDE_WORDS, CHARS = range(3)
+TITLE_WORDS, LEDE_WORDS, CHARS, CONCEPTS = range(4)
 """The hashed views, each in its own slice of the feature space."""
-FEATURE_SPACE = 3 << HASH_BITS
+FEATURE_SPACE = 4 << HASH_BITS
 """Every hashed feature id is below this."""
 LEDE_CHARS = 600
 """The lede and first sentences: what every source gives, and what decides a reading."""
@@ -78,6 +83,7 @@ hashing every gram every time, with the same features in the same order."""
 
 _GRAM_HASHES: dict[str, int] = {}
 _WORD_CHARS: dict[str, list[int]] = {}
+_WORD_CONCEPTS: dict[str, tuple[str, ...]] = {}
 
 
 def _remembered(cache: dict[str, Any]) -> dict[str, Any]:
@@ -107,6 +113,44 @@ def _char_ids(tokens: list[str], ids: list[int]) -> None:
             _hashed(_char_grams([token]), CHARS, known)
             cache[token] = known
         ids += known
+
+
+@cache
+def _concept_terms() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """The concepts of whole words, and of word beginnings (the terms ending in `*`)."""
+    table = tomllib.loads((Path(__file__).with_name("concepts.toml")).read_text("utf-8"))
+    whole: dict[str, tuple[str, ...]] = {}
+    starts: dict[str, tuple[str, ...]] = {}
+    for concept, terms in table.items():
+        for term in terms:
+            into = starts if term.endswith("*") else whole
+            key = term.rstrip("*").casefold()
+            if concept not in into.get(key, ()):
+                into[key] = (*into.get(key, ()), concept)
+    return whole, starts
+
+
+def concepts_of(token: str) -> tuple[str, ...]:
+    """The concepts a (casefolded) word stands for: none for most words."""
+    cache = _remembered(_WORD_CONCEPTS)
+    found = cache.get(token)
+    if found is None:
+        whole, starts = _concept_terms()
+        hit = set(whole.get(token, ()))
+        for end in range(1, len(token) + 1):
+            hit.update(starts.get(token[:end], ()))
+        found = cache[token] = tuple(sorted(hit))
+    return found
+
+
+def _concept_grams(tokens: list[str], mark: str) -> list[str]:
+    """Each word's concepts, and the pairs of concepts of neighbouring words that have
+    one (words with none are skipped, as languages place function words differently)."""
+    sequence = [c for c in (concepts_of(t) for t in tokens) if c]
+    grams = [f"{mark}{c}" for found in sequence for c in found]
+    for before, after in itertools.pairwise(sequence):
+        grams += [f"{mark}{a} {b}" for a in before for b in after]
+    return grams
 
 
 def lede(text: str) -> str:
@@ -139,6 +183,8 @@ class Featurizer:
         _hashed(_word_grams(title_words), TITLE_WORDS, ids)
         _hashed(_word_grams(lede_words), LEDE_WORDS, ids)
         _char_ids(title_words + lede_words, ids)
+        _hashed(_concept_grams(title_words, "t "), CONCEPTS, ids)
+        _hashed(_concept_grams(lede_words, "l "), CONCEPTS, ids)
         indices, counts = np.unique(np.array(ids, np.int64), return_counts=True)
         return indices, counts.astype(np.float32)
 
