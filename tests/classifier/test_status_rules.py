@@ -78,6 +78,11 @@ def test_seed_articles_read_as_stalled_with_the_headline_as_evidence(path: Path)
         ("Putin rejects calls for a ceasefire in Ukraine", "", "stalled"),
         ("Russia, Ukraine swap 300 prisoners after talks", "", "progress"),
         ("Kremlin denies that talks with Kyiv have collapsed", "", "none"),
+        # A deal left, not reached ("grain deal" alone reads as agreement).
+        ("Russia announces its withdrawal from the U.N.-backed grain deal", "", "collapsed"),
+        ("Russia exits Black Sea grain deal", "", "collapsed"),
+        ("Россия вышла из зерновой сделки", "", "collapsed"),
+        ("Росія вийшла із зернової угоди", "", "collapsed"),
     ],
 )
 def test_hard_cases(title: str, text: str, expected: str) -> None:
