@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 import pytest
 from typer.testing import CliRunner
 
+from crawler.status.rules import classify
 from scheduler.cli import app
 from tests.conftest import write_config
 from tests.servers import Response
@@ -50,6 +51,22 @@ def test_a_report_is_read_with_evidence_in_its_own_language(text: str, status: s
     assert isinstance(evidence, list) and evidence
     assert all(set(sentence.lower()) & CYRILLIC for sentence in evidence)
     assert text.splitlines()[0] in evidence
+
+
+@pytest.mark.parametrize(
+    ("title", "status"),
+    [
+        # A condition, a denial, a cancelled meeting, a holiday truce: the rules' Russian
+        # and Ukrainian markers decide, as "if", "denies" and "cancels" do in English.
+        ("Зеленський: якщо росіяни будуть готові до енергетичного перемир'я, то й ми", "proposed"),
+        ("Кремль отрицает, что переговоры с Киевом сорваны", "none"),
+        ("Трамп скасував зустріч з Путіним у Будапешті", "collapsed"),
+        ("Путин объявил «пасхальное перемирие» на Украине", "ceasefire"),
+        ("Россия вышла из зерновой сделки", "collapsed"),
+    ],
+)
+def test_russian_and_ukrainian_markers_read_like_the_english_ones(title: str, status: str) -> None:
+    assert classify(title, "").status == status
 
 
 REPORTS = [
