@@ -90,7 +90,7 @@ class Vocabulary:
     @cached_property
     def _columns(self) -> np.ndarray:
         """Each hashed feature id's column, -1 for ids the heads do not know: a gather
-        per article instead of a binary search per feature (3 MB for the 3 views)."""
+        per article instead of a binary search per feature (4 MB for the 4 views)."""
         columns = np.full(FEATURE_SPACE, -1, np.int32)
         columns[self.ids] = np.arange(len(self.ids), dtype=np.int32)
         return columns
