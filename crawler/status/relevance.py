@@ -99,6 +99,11 @@ class TopicQuery:
             found.append(match.group(0) if match else None)
         return found
 
+    def any_hit(self, *texts: str) -> bool:
+        """Whether some group has a hit (or the query has no groups, so matches all)."""
+        joined = "\n".join(t for t in texts if t)
+        return not self.groups or any(self._group_hits(joined, joined.lower()))
+
     def groups_hit(self, *texts: str) -> int:
         """How many groups have a hit: the prefilter before a model reads an article."""
         joined = "\n".join(t for t in texts if t)
@@ -165,3 +170,11 @@ class RelevanceGate:
 
     def is_relevant(self, title: str, text: str, language: str | None = None) -> bool:
         return self.score(title, text, language) >= self.threshold
+
+    def may_pass(self, title: str, text: str, language: str | None = None) -> bool:
+        """False only where `score` would be 0.0 for want of a `must` or a query hit: the
+        prefilter, cheap enough to ask before an entry's HTML summary is turned into text
+        (markup between the letters of a term is the rare case it misses)."""
+        if self.threshold <= 0 or (self.must is not None and self.must.is_relevant(title, text)):
+            return True
+        return self.by_language.get(language or "", self.query).any_hit(title, text)

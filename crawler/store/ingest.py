@@ -88,29 +88,6 @@ class IngestReport:
         return lines
 
 
-def clip(value: str, limit: int, *, ellipsis: bool = True) -> str:
-    """`value` at most `limit` characters; a cut one ends with an ellipsis when asked."""
-    if len(value) <= limit:
-        return value
-    return value[: limit - 1] + "\u2026" if ellipsis else value[:limit]
-
-
-def bound(candidate: Candidate) -> list[str]:
-    """Cut the candidate's free-text fields to `ARTICLE_LIMITS`; the names of those cut."""
-    cut: list[str] = []
-    for name in ("title", "author"):
-        value = getattr(candidate, name)
-        if value is not None and len(value) > ARTICLE_LIMITS[name]:
-            setattr(candidate, name, clip(value, ARTICLE_LIMITS[name]))
-            cut.append(name)
-    for name in ("summary", "text", "outlet"):
-        value = getattr(candidate, name)
-        if value is not None and len(value) > ARTICLE_LIMITS[name]:
-            setattr(candidate, name, clip(value, ARTICLE_LIMITS[name], ellipsis=False))
-            cut.append(name)
-    return cut
-
-
 @dataclass
 class _Original:
     """The first article with a content hash: what its copies inherit."""
@@ -316,14 +293,19 @@ class Ingestor:
         return batch, decided
 
     def _relevant(self, candidates: Sequence[Candidate], report: IngestReport) -> list[Candidate]:
-        """The candidates about their topic, title and summary tidied as they are stored;
-        only those kept have their language detected (the gate does not read it)."""
+        """The candidates about their topic, title and summary tidied as they are stored
+        (the summary's HTML only past the prefilter); only those kept have their language
+        detected (the gate does not read it)."""
         relevant: list[Candidate] = []
         for candidate in candidates:
             candidate.title = one_line(candidate.title)
+            gate, raw = self.gate(candidate.topic), (candidate.title, candidate.body)
+            if gate is not None and not gate.may_pass(*raw, candidate.language):
+                report.skipped += 1
+                continue
             candidate.summary = html_to_text(candidate.summary)
             whole = candidate.title, candidate.body  # the language is read before the cut
-            cut = bound(candidate)
+            cut = articles.bound(candidate)
             if cut:
                 report.truncated[candidate.url] = cut
             if self.is_relevant(candidate):
@@ -341,9 +323,10 @@ class Ingestor:
         unstored: list[tuple[Candidate, str]] = []
         for candidate in candidates:
             url = canonical_or_none(candidate.url)
-            if url is None or url in stored:
-                report.skipped += url is None
-                report.duplicates += url is not None
+            if url is None:
+                report.skipped += 1
+            elif url in stored:
+                report.duplicates += 1
             else:
                 unstored.append((candidate, url))
         return unstored
@@ -377,7 +360,9 @@ class Ingestor:
             keys=batch.index.band_keys(fp.signature),
         )
         # An outlet worked out from the URL's host is bounded like one a source named.
-        row.values["outlet"] = clip(row.values["outlet"], ARTICLE_LIMITS["outlet"], ellipsis=False)
+        row.values["outlet"] = articles.clip(
+            row.values["outlet"], ARTICLE_LIMITS["outlet"], ellipsis=False
+        )
         if row.values["published_estimated"] and candidate.published is not None:
             report.future_dated.append(candidate.url)
         original = originals.get(fp.content_hash)

@@ -83,6 +83,20 @@ def test_must_and_never_terms_override_the_model() -> None:
     assert gate.score("Ukraine wins Eurovision as Russia watches the war", "") == 0.0
 
 
+def test_the_prefilter_turns_away_only_what_the_gate_would_score_zero() -> None:
+    # Ingest asks the prefilter before tidying an entry's HTML; it must never drop an
+    # entry the gate would keep, whether by a `must` term or by the model.
+    for topic in (TopicSettings(must=["black sea grain"]), TopicSettings(relevance="query")):
+        gate = RelevanceGate(topic, load_reader())
+        for item in corpus.split("test")[:200]:
+            if not gate.may_pass(item.title, item.text):
+                assert gate.score(item.title, item.text) == 0.0, item.title
+    gate = RelevanceGate(TopicSettings(must=["black sea grain"]), load_reader())
+    assert gate.may_pass("Shipping update", "<p>The <b>Black Sea grain</b> corridor</p>")
+    assert gate.may_pass("Markets close", "<p>The Kremlin said <em>peace talks</em> go on</p>")
+    assert not gate.may_pass("Markets close higher", "<p>Tech shares <b>rallied</b></p>")
+
+
 def test_every_corpus_test_item_is_read_with_a_known_status_and_calibrated_range() -> None:
     reader = load_reader()
     items = corpus.split("test")[:40]
