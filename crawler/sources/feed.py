@@ -17,8 +17,10 @@ from functools import partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import fastfeedparser
 import feedparser
 from feedparser.encodings import convert_to_utf8
+from lxml import etree
 
 from crawler.fetch.http import FetchError, HttpFetcher
 from crawler.fetch.urls import outlet_of
@@ -36,6 +38,11 @@ _OPENING = re.compile(rb"(?:\s|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 _REPLACEMENT_REF = b"&#xFFFD;"
+_ENTRY_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s/>]")
+_DECLARED = re.compile(rb"^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding=[\"']([\w.:-]+)[\"']")
+_COLON_OFFSET = re.compile(rb"\d\d:\d\d(?::\d\d)? +[+-]\d\d:\d\d\s*<")
+"""An RFC 822 date with a "+01:00" offset, which fastfeedparser reads as UTC."""
+_STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True)
 
 
 class FeedError(Exception):
@@ -172,6 +179,53 @@ def _ttl(parsed: Any) -> int | None:
     return int(value) if value.isdigit() and 0 < int(value) <= 7 * 24 * 60 else None
 
 
+def _local(element: Any) -> str:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _iso_time(value: Any) -> time.struct_time | None:
+    try:
+        return datetime.fromisoformat(str(value)).astimezone(UTC).timetuple() if value else None
+    except ValueError:
+        return None
+
+
+def _fast_read(body: bytes, headers: dict[str, str], source: SourceSettings) -> Any | None:
+    """The document as fastfeedparser reads it, in feedparser's shape, where it reads
+    what feedparser would: a well-formed document in the encoding it declares, no
+    `xml:base`, no dates it misreads, every entry found; else None, and feedparser
+    reads it. fastfeedparser parses the same bytes some 30 times cheaper
+    (`tests/bench/bench_feeds.py`), and parsing is most of a crawl's CPU."""
+    charset = headers.get("content-type", "").partition("charset=")[2].strip(" \"';").lower()
+    declared = _DECLARED.match(body)
+    encoding = declared.group(1).decode().lower() if declared else "utf-8"
+    if source.aggregator or (charset and charset != encoding) or b"xml:base" in body:
+        return None  # aggregators' `<source>` and relative bases only feedparser reads
+    try:
+        root = etree.fromstring(body, _STRICT)
+        if _COLON_OFFSET.search(body):
+            return None
+        parsed = fastfeedparser.parse(body)
+    except Exception:  # malformed, or a document fastfeedparser cannot read
+        return None
+    if len(parsed.entries) != len(_ENTRY_TAG.findall(body)):
+        return None
+    channel = next((c for c in root if _local(c) == "channel"), root)
+    fields = {
+        _local(c): (c.text or "").strip() for c in channel if _local(c) in ("language", "ttl")
+    }
+    language = fields.get("language") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    entries = []
+    for entry in parsed.entries:
+        shaped = dict(entry, summary=entry.get("description") or "")
+        shaped["published_parsed"] = _iso_time(entry.get("published"))
+        shaped["updated_parsed"] = _iso_time(entry.get("updated"))
+        entries.append(shaped)
+    feed = {"language": language, "ttl": fields.get("ttl")}
+    return {"entries": entries, "feed": feed, "version": "fast", "bozo": 0}
+
+
 def parse_feed_document(
     body: bytes, *, url: str, source: SourceSettings, headers: dict[str, str] | None = None
 ) -> ParsedFeed:
@@ -179,7 +233,7 @@ def parse_feed_document(
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     refuse_declarations(body, response_headers)
     try:
-        parsed = feedparser.parse(
+        parsed = _fast_read(body, response_headers, source) or feedparser.parse(
             replace_bad_char_refs(body),
             response_headers=response_headers,
             sanitize_html=False,
@@ -209,7 +263,7 @@ def parse_feed_document(
                 source=source.name,
                 outlet=_named_outlet(entry) if source.aggregator else None,
                 topic=source.topic or "",
-                author=entry.get("author"),
+                author=entry.get("author") or None,
                 language=parsed.get("feed", {}).get("language") or source.language,
             )
         )
