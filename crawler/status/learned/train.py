@@ -122,16 +122,41 @@ def calibrate(head: Head, x, labels: list[str]) -> Head:  # type: ignore[no-unty
     return Head(head.classes, head.coef, head.intercept, float(best))
 
 
-def threshold(head: Head, x, talks: list[bool]) -> float:  # type: ignore[no-untyped-def]
-    """The highest relevance threshold that keeps `RELEVANCE_RECALL` of the items that
-    report a talks status: what alerts rest on. War news with no talks status may fall
-    below it; it is stored as `none` when it passes, and costs nothing when it does not."""
+def threshold(head: Head, x, talks: list[bool], gate_floor: list[float]) -> float:  # type: ignore[no-untyped-def]
+    """The highest relevance threshold at which the default topic's gate keeps
+    `RELEVANCE_RECALL` of the items that report a talks status: what alerts rest on.
+
+    `gate_floor` is, per item, the least score the gate lets through whatever the
+    threshold (`crawler.status.relevance`): infinite where the prefilter finds no term of
+    the query, `LONE_GROUP_SCORE` where it finds one group's, else 0. So the threshold is
+    chosen on what the gate keeps, not on the scores alone (which kept 95% of dev's talks
+    items while the gate kept 94%). War news with no talks status may fall below it; it
+    is stored as `none` when it passes, and costs nothing when it does not."""
     z = np.asarray(x @ head.coef.T).ravel() + head.intercept[0]
     p = 1.0 / (1.0 + np.exp(-z / head.temperature))
-    scores = np.sort(p[np.array(talks)])
-    if len(scores) == 0:
+    chosen = np.array(talks)
+    if not chosen.any():
         return 0.5
-    return float(scores[int((1.0 - RELEVANCE_RECALL) * len(scores))])
+    floor = np.array(gate_floor)[chosen]
+    passing = np.sort(np.where(p[chosen] >= floor, p[chosen], -np.inf))[::-1]
+    needed = math.ceil(RELEVANCE_RECALL * len(passing))
+    kept = passing[: min(needed, int(np.isfinite(passing).sum()))]
+    return float(kept[-1]) if len(kept) else 0.5
+
+
+def gate_floors(examples: Sequence[Example]) -> list[float]:
+    """Per example, the least score the default topic's gate lets through (see
+    `threshold`)."""
+    from crawler.settings import TopicSettings
+    from crawler.status.relevance import LONE_GROUP_SCORE, TopicQuery
+
+    query = TopicQuery.from_lists(TopicSettings().query)
+    floors = []
+    for e in examples:
+        groups = query.groups_hit(e.title, e.text)
+        lone = groups == 1 and len(query.groups) > 1
+        floors.append(math.inf if groups == 0 else LONE_GROUP_SCORE if lone else 0.0)
+    return floors
 
 
 @dataclass
@@ -159,7 +184,8 @@ def fit(
         xd = design(vocab, [featurizer(e.title, e.text) for e in dev])
         status = calibrate(status, xd, [e.status for e in dev])
         relevant = calibrate(relevant, xd, [str(e.relevant) for e in dev])
-        cut = threshold(relevant, xd, [e.relevant and e.status != "none" for e in dev])
+        talks = [e.relevant and e.status != "none" for e in dev]
+        cut = threshold(relevant, xd, talks, gate_floors(dev))
     else:
         cut = 0.5
     return Fitted(vocab, status, relevant, cut)
