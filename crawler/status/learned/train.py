@@ -39,7 +39,11 @@ on dev among 1, 1.5, 2, 3, 4 and 8, fitted on train: macro-F1 0.602, 0.608, 0.61
 0.605, 0.607, 0.591 (Russian 0.631 → 0.663, Ukrainian 0.559 → 0.585 from 1 to 2);
 without the view, 0.600."""
 RELEVANCE_RECALL = 0.95
-"""The threshold is the highest that keeps this share of dev's talks items."""
+"""The threshold is the highest at which the gate keeps this share of dev's talks items.
+Tried and not kept: 0.97 and 0.98 (threshold 0.50 and 0.22 against 0.83) read dev at
+0.655 and 0.657 against 0.653 and test's talks items at 0.967 against 0.953, but let
+"Russia-backed Syrian peace talks agree deal on new constitution" (score 0.74) through
+as our talks, and raised the 2025 replay's false alarms from 3 to 4."""
 
 
 @dataclass(frozen=True)
