@@ -15,6 +15,7 @@ hyphen, a space or nothing between the parts ("cease-fire", "cease fire").
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -160,13 +161,21 @@ class RelevanceGate:
             return 1.0
         if self.reader is None:
             return query.relevance(title, text)
-        groups = query.groups_hit(title, text)
-        if groups == 0:
+        floor = self.floor(title, text, language)
+        if floor == math.inf:
             return 0.0
         score = self.reader.relevance(title, text)
-        if groups == 1 and len(query.groups) > 1 and score < LONE_GROUP_SCORE:
-            return 0.0
-        return round(score, 4)
+        return 0.0 if score < floor else round(score, 4)
+
+    def floor(self, title: str, text: str, language: str | None = None) -> float:
+        """The least model score the query lets through: infinite with no group hit (the
+        model is not asked), `LONE_GROUP_SCORE` with one group's hit out of several, else
+        0. Training picks the threshold on what this lets through."""
+        query = self.by_language.get(language or "", self.query)
+        groups = query.groups_hit(title, text)
+        if groups == 0:
+            return math.inf
+        return LONE_GROUP_SCORE if groups == 1 and len(query.groups) > 1 else 0.0
 
     def is_relevant(self, title: str, text: str, language: str | None = None) -> bool:
         return self.score(title, text, language) >= self.threshold

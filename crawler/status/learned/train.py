@@ -131,8 +131,7 @@ def threshold(head: Head, x, talks: list[bool], gate_floor: list[float]) -> floa
     `RELEVANCE_RECALL` of the items that report a talks status: what alerts rest on.
 
     `gate_floor` is, per item, the least score the gate lets through whatever the
-    threshold (`crawler.status.relevance`): infinite where the prefilter finds no term of
-    the query, `LONE_GROUP_SCORE` where it finds one group's, else 0. So the threshold is
+    threshold (`RelevanceGate.floor`). So the threshold is
     chosen on what the gate keeps, not on the scores alone (which kept 95% of dev's talks
     items while the gate kept 94%). War news with no talks status may fall below it; it
     is stored as `none` when it passes, and costs nothing when it does not."""
@@ -152,15 +151,10 @@ def gate_floors(examples: Sequence[Example]) -> list[float]:
     """Per example, the least score the default topic's gate lets through (see
     `threshold`)."""
     from crawler.settings import TopicSettings
-    from crawler.status.relevance import LONE_GROUP_SCORE, TopicQuery
+    from crawler.status.relevance import RelevanceGate
 
-    query = TopicQuery.from_lists(TopicSettings().query)
-    floors = []
-    for e in examples:
-        groups = query.groups_hit(e.title, e.text)
-        lone = groups == 1 and len(query.groups) > 1
-        floors.append(math.inf if groups == 0 else LONE_GROUP_SCORE if lone else 0.0)
-    return floors
+    gate = RelevanceGate(TopicSettings())
+    return [gate.floor(e.title, e.text) for e in examples]
 
 
 @dataclass
