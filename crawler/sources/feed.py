@@ -202,10 +202,10 @@ def _fast_read(body: bytes, headers: dict[str, str], source: SourceSettings) -> 
     encoding = declared.group(1).decode().lower() if declared else "utf-8"
     if source.aggregator or (charset and charset != encoding) or b"xml:base" in body:
         return None  # aggregators' `<source>` and relative bases only feedparser reads
+    if _COLON_OFFSET.search(body):
+        return None
     try:
         root = etree.fromstring(body, _STRICT)
-        if _COLON_OFFSET.search(body):
-            return None
         parsed = fastfeedparser.parse(body)
     except Exception:  # malformed, or a document fastfeedparser cannot read
         return None
