@@ -180,7 +180,7 @@ def train(
         fit_and_save(scratch / "before.npz")
         before = heldout(scratch / "before.npz")
     with err_console.status(f"fitting with {len(extra)} labelled item(s)…"):
-        fit_and_save(scratch / "after.npz", extra=extra)
+        fitted = fit_and_save(scratch / "after.npz", extra=extra)
         after = heldout(scratch / "after.npz")
     taken = accept or after["macro_f1"] + TOLERANCE >= before["macro_f1"]
     if taken:
@@ -188,7 +188,7 @@ def train(
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.exists():
                 target.replace(target.with_name(target.stem + ".prev.npz"))
-            fit_and_save(target, extra=extra, everything=True)
+            fit_and_save(target, extra=extra, everything=True, heldout_fit=fitted)
     result = {
         "labelled": len(extra),
         "corrections": len(corrected),

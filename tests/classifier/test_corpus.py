@@ -64,12 +64,17 @@ def test_the_corpus_is_spread_over_years_outlets_languages_and_statuses() -> Non
 
 
 @pytest.mark.parametrize("split", ["test", "written"])
-def test_the_harness_reports_on_a_slice(split: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_harness_reports_on_a_slice(split: str) -> None:
     items = harness.written_items() if split == "written" else corpus.split(split)[:60]
     report = harness.evaluate(items, harness.rules_reader(), split)
     text = report.render() + report.breakdown("outlet")
     assert "macro-F1" in text and "relevance: precision" in text and "-- by outlet --" in text
     assert 0.0 <= report.macro_f1 <= 1.0
+
+
+def test_the_harness_command_fits_the_learned_reader_and_reports_by_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert harness.main(["--split", "test", "--by", "lang"]) == 0
     assert "by lang" in capsys.readouterr().out
 

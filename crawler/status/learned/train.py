@@ -240,12 +240,15 @@ def fit_and_save(
     rule_weight: float = RULE_WEIGHT,
     extra: Sequence[Example] = (),
     everything: bool = False,
+    heldout_fit: Fitted | None = None,
 ) -> Fitted:
     """Fit on `train` plus `extra`, calibrate on `dev`, and write the model to `path`.
 
     With `everything`, the heads are then refitted on every corpus item plus `extra`
     (what ships: more real coverage reads better), keeping the temperatures and the
-    relevance threshold that held-out `dev` chose for the train-only fit.
+    relevance threshold that held-out `dev` chose for the train-only fit; `heldout_fit`
+    is that fit when the caller has made it already (`peacewatch train` has), so it is
+    not made twice.
     """
     from crawler.status import corpus
 
@@ -255,7 +258,7 @@ def fit_and_save(
     featurizer = _FEATURIZER
     train = examples_of(corpus.split("train")) + list(extra)
     dev = examples_of(corpus.split("dev"))
-    fitted = fit(featurizer, train, dev, rule_weight)
+    fitted = heldout_fit or fit(featurizer, train, dev, rule_weight)
     meta: dict[str, object] = {
         "trained": datetime.now(UTC).strftime("%Y-%m-%d"),
         "fitted_on": "train",
