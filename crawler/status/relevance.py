@@ -152,15 +152,18 @@ class RelevanceGate:
         else:
             self.threshold = self.reader.threshold
 
+    def query_for(self, language: str | None) -> TopicQuery:
+        """The topic's query with that language's `terms` merged in, if it has any."""
+        return self.by_language.get(language or "", self.query)
+
     def score(self, title: str, text: str, language: str | None = None) -> float:
         """`language` picks the query with that language's `terms` merged in."""
-        query = self.by_language.get(language or "", self.query)
         if self.never is not None and self.never.is_relevant(title, text):
             return 0.0
         if self.must is not None and self.must.is_relevant(title, text):
             return 1.0
         if self.reader is None:
-            return query.relevance(title, text)
+            return self.query_for(language).relevance(title, text)
         floor = self.floor(title, text, language)
         if floor == math.inf:
             return 0.0
@@ -171,7 +174,7 @@ class RelevanceGate:
         """The least model score the query lets through: infinite with no group hit (the
         model is not asked), `LONE_GROUP_SCORE` with one group's hit out of several, else
         0. Training picks the threshold on what this lets through."""
-        query = self.by_language.get(language or "", self.query)
+        query = self.query_for(language)
         groups = query.groups_hit(title, text)
         if groups == 0:
             return math.inf
@@ -186,4 +189,4 @@ class RelevanceGate:
         (markup between the letters of a term is the rare case it misses)."""
         if self.threshold <= 0 or (self.must is not None and self.must.is_relevant(title, text)):
             return True
-        return self.by_language.get(language or "", self.query).any_hit(title, text)
+        return self.query_for(language).any_hit(title, text)
