@@ -27,6 +27,7 @@ from crawler.status import corpus
 from crawler.status.learned import train
 from crawler.status.learned.model import RULES_OVERRULED, RULES_SURE, LearnedReader
 from crawler.status.relevance import RelevanceGate
+from tests.eval.status import Report, Scored
 
 SHARES = (0.0, 0.2, 0.3, 0.4, 0.5, 1.0)
 LEDE = 260
@@ -38,16 +39,6 @@ def _text(item: corpus.Item) -> str:
     if len(item.text) > LEDE and " " in body:
         body = body[: body.rfind(" ")]
     return f"{item.title.strip()}. {body}".strip()
-
-
-def _macro_f1(gold: list[str], predicted: list[str]) -> float:
-    scores = []
-    for status in sorted(set(gold)):
-        tp = sum(g == p == status for g, p in zip(gold, predicted, strict=True))
-        fp = sum(p == status != g for g, p in zip(gold, predicted, strict=True))
-        fn = sum(g == status != p for g, p in zip(gold, predicted, strict=True))
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return sum(scores) / len(scores)
 
 
 def main() -> int:
@@ -71,36 +62,39 @@ def main() -> int:
     classes = list(reader.status.classes)
     labels = [classes.index(i.status) for i in splits["train"]]
 
-    def read(items: list[corpus.Item], encoded: np.ndarray, share: float) -> list[str]:
-        out = []
-        for item, theirs in zip(items, encoded, strict=True):
-            if not gate.is_relevant(item.title, item.text):
-                out.append("none")
-                continue
-            _, ours = reader._linear(item.title, item.text)
-            ruled = reader.featurizer.rules.classify(item.title, item.text)
-            sure = ruled.status != "none" and ruled.confidence >= RULES_SURE
-            if sure and ours[classes.index("none")] < RULES_OVERRULED:
-                out.append(ruled.status)
-                continue
-            out.append(classes[int(np.argmax((1 - share) * ours + share * theirs))])
-        return out
+    def ours(item: corpus.Item) -> tuple[bool, str | None, np.ndarray]:
+        """The shipped reading's part that no share changes: the gate, the rules' fast
+        path (its status, where it stands) and the n-grams' probabilities."""
+        if not gate.is_relevant(item.title, item.text):
+            return False, "none", np.zeros(len(classes))
+        _, probabilities = reader._linear(item.title, item.text)
+        ruled = reader.featurizer.rules.classify(item.title, item.text)
+        sure = ruled.status != "none" and ruled.confidence >= RULES_SURE
+        if sure and probabilities[classes.index("none")] < RULES_OVERRULED:
+            return True, ruled.status, probabilities
+        return True, None, probabilities
 
-    def figures(name: str, predicted: list[str]) -> str:
-        items = splits[name]
-        parts = [f"{_macro_f1([i.status for i in items], predicted):.3f}"]
+    base = {name: [ours(i) for i in splits[name]] for name in ("dev", "test")}
+
+    def report(name: str, encoded: np.ndarray, share: float) -> Report:
+        scored = [
+            Scored(item, relevant, fixed or classes[int(np.argmax((1 - share) * p + share * e))])
+            for item, (relevant, fixed, p), e in zip(splits[name], base[name], encoded, strict=True)
+        ]
+        return Report(name, scored)
+
+    def figures(read: Report) -> str:
+        parts = [f"{read.macro_f1:.3f}"]
         for lang in corpus.LANGUAGES:
-            at = [k for k, i in enumerate(items) if i.lang == lang]
-            gold = [items[k].status for k in at]
-            parts.append(f"{lang} {_macro_f1(gold, [predicted[k] for k in at]):.3f}")
+            alone = Report(read.name, [s for s in read.scored if s.item.lang == lang])
+            parts.append(f"{lang} {alone.macro_f1:.3f}")
         return " ".join(parts)
 
     best = None
     for c in (1.0, 4.0, 16.0):
         head = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
         head.fit(embedded["train"], labels)
-        dev = head.predict_proba(embedded["dev"])
-        score = _macro_f1([i.status for i in splits["dev"]], read(splits["dev"], dev, 1.0))
+        score = report("dev", head.predict_proba(embedded["dev"]), 1.0).macro_f1
         print(f"C {c}: the encoder alone reads dev at {score:.3f}")
         if best is None or score > best[0]:
             best = (score, head)
@@ -109,8 +103,8 @@ def main() -> int:
     probabilities = {name: head.predict_proba(embedded[name]) for name in ("dev", "test")}
     print("share  dev (all en ru uk)            test (all en ru uk)")
     for share in SHARES:
-        dev = figures("dev", read(splits["dev"], probabilities["dev"], share))
-        test = figures("test", read(splits["test"], probabilities["test"], share))
+        dev = figures(report("dev", probabilities["dev"], share))
+        test = figures(report("test", probabilities["test"], share))
         print(f"{share:.1f}    {dev}    {test}")
     return 0
 
