@@ -22,7 +22,7 @@ import json
 import math
 import zipfile
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -147,7 +147,7 @@ class Head:
 class _Row:
     row: tuple[np.ndarray, np.ndarray, np.ndarray]
     relevance: float
-    status: np.ndarray | None = field(default=None)
+    status: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
