@@ -147,6 +147,24 @@ def _corrections(settings: Settings) -> list[Example]:
         ]
 
 
+def _check_corpus(folder: Path) -> None:
+    """A corpus to fit on holds items in every split, or the fit has nothing to say."""
+    from crawler.status import corpus
+
+    try:
+        sizes = {name: len(corpus.split(name, folder)) for name in corpus.SPLITS}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        fail(f"cannot read the corpus in {folder}: {reason}")
+    empty = [name for name, size in sizes.items() if size == 0]
+    if empty:
+        fail(
+            f"the corpus in {folder} has no {' or '.join(empty)} items "
+            f"(it needs {', '.join(f'{lang}.jsonl' for lang in corpus.LANGUAGES)} items "
+            "split by week and outlet)"
+        )
+
+
 @app.command()
 def train(
     config: ConfigOption = None,
@@ -161,6 +179,14 @@ def train(
     accept: Annotated[
         bool, typer.Option("--yes", help="Take the new model even if it reads worse.")
     ] = False,
+    corpus_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--corpus",
+            help="A labelled corpus in the shipped one's layout (en/ru/uk.jsonl) to fit on "
+            "instead of the shipped one.",
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Refit the readings on the corpus plus your corrections; keeps the better model."""
@@ -172,23 +198,27 @@ def train(
 
     settings = settings_or_exit(config)
     topic = settings.topics[0]
+    if corpus_dir is not None:
+        _check_corpus(corpus_dir)
     corrected = _corrections(settings)
     extra = corrected + (_read_labelled(labelled) if labelled else [])
     target = out or Path(topic.classifier.model_path or f"models/{topic.name}.npz")
     scratch = Path(tempfile.mkdtemp(prefix="peacewatch-train-"))
     with err_console.status("fitting on the corpus's train split…"):
-        fit_and_save(scratch / "before.npz")
-        before = heldout(scratch / "before.npz")
+        fit_and_save(scratch / "before.npz", corpus_dir=corpus_dir)
+        before = heldout(scratch / "before.npz", corpus_dir)
     with err_console.status(f"fitting with {len(extra)} labelled item(s)…"):
-        fitted = fit_and_save(scratch / "after.npz", extra=extra)
-        after = heldout(scratch / "after.npz")
+        fitted = fit_and_save(scratch / "after.npz", extra=extra, corpus_dir=corpus_dir)
+        after = heldout(scratch / "after.npz", corpus_dir)
     taken = accept or after["macro_f1"] + TOLERANCE >= before["macro_f1"]
     if taken:
         with err_console.status("refitting on every item…"):
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.exists():
                 target.replace(target.with_name(target.stem + ".prev.npz"))
-            fit_and_save(target, extra=extra, everything=True, heldout_fit=fitted)
+            fit_and_save(
+                target, extra=extra, everything=True, heldout_fit=fitted, corpus_dir=corpus_dir
+            )
     result = {
         "labelled": len(extra),
         "corrections": len(corrected),

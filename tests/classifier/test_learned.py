@@ -126,6 +126,16 @@ def test_a_broken_model_file_is_one_line_not_a_traceback(tmp_path: Path) -> None
     assert "Traceback" not in result.output
 
 
+def _small_corpus(folder: Path, every: int = 8) -> Path:
+    """Every `every`th line of the shipped corpus, in its layout: a user's own corpus
+    (`train --corpus`), and a fit that takes seconds instead of a minute."""
+    folder.mkdir()
+    for lang in corpus.LANGUAGES:
+        lines = (corpus.HERE / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines()
+        (folder / f"{lang}.jsonl").write_text("\n".join(lines[::every]) + "\n", encoding="utf-8")
+    return folder
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_train_refits_with_corrections_and_labelled_items_keeping_the_old_model(
@@ -169,16 +179,32 @@ def test_train_refits_with_corrections_and_labelled_items_keeping_the_old_model(
     out = tmp_path / "models" / "mine.npz"
     out.parent.mkdir()
     out.write_bytes(DEFAULT_MODEL.read_bytes())
-    result = runner.invoke(
-        app, ["train", "--with", str(labelled), "--out", str(out), "--yes", "--json"]
-    )
+    small = _small_corpus(tmp_path / "corpus")
+    args = ["--with", str(labelled), "--corpus", str(small), "--out", str(out), "--yes"]
+    result = runner.invoke(app, ["train", *args, "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["corrections"] == 1 and report["labelled"] == 3 and report["accepted"]
+    assert report["before"]["items"] == len(corpus.split("test", small))
     assert 0.0 < report["before"]["macro_f1"] <= 1.0
     assert 0.0 < report["after"]["macro_f1"] <= 1.0
     assert (tmp_path / "models" / "mine.prev.npz").exists()
-    assert LearnedReader(out).meta["extra"] == 3
+    fitted = LearnedReader(out)
+    assert fitted.meta["extra"] == 3 and fitted.meta["corpus_items"] == len(corpus.items(small))
+
+
+def test_train_names_a_corpus_it_cannot_fit_on(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(app, ["train", "--corpus", str(empty)])
+    assert result.exit_code == 2
+    assert "has no train or dev or test items" in " ".join(result.output.split())
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "en.jsonl").write_text('{"id": "x", "title": "a"}\n', encoding="utf-8")
+    result = runner.invoke(app, ["train", "--corpus", str(broken)])
+    assert result.exit_code == 2
+    assert "cannot read the corpus" in result.output and "Traceback" not in result.output
 
 
 def test_train_names_the_bad_line_of_a_labelled_file(tmp_path: Path) -> None:

@@ -87,8 +87,10 @@ class SplitRule:
 
 
 @cache
-def split_rule() -> SplitRule:
-    spec = tomllib.loads((HERE / "split.toml").read_text(encoding="utf-8"))
+def split_rule(folder: Path = HERE) -> SplitRule:
+    """The folder's `split.toml`, or the shipped corpus's when it has none."""
+    path = folder / "split.toml"
+    spec = tomllib.loads((path if path.exists() else HERE / "split.toml").read_text("utf-8"))
     return SplitRule(
         week_share=spec["weeks"]["held_out"],
         week_of=spec["weeks"]["of"],
@@ -119,11 +121,12 @@ def _read(path: Path) -> Iterator[Item]:
 
 
 @cache
-def items() -> tuple[Item, ...]:
-    """Every item, in file order (English, Russian, Ukrainian)."""
+def items(folder: Path = HERE) -> tuple[Item, ...]:
+    """Every item, in file order (English, Russian, Ukrainian). `folder` is the shipped
+    corpus or another in its layout (`peacewatch train --corpus`)."""
     found: list[Item] = []
     for lang in LANGUAGES:
-        path = HERE / f"{lang}.jsonl"
+        path = folder / f"{lang}.jsonl"
         if path.exists():
             found.extend(_read(path))
     unknown = {i.status for i in found} - set(STATUSES)
@@ -132,7 +135,7 @@ def items() -> tuple[Item, ...]:
     return tuple(found)
 
 
-def split(name: str) -> list[Item]:
+def split(name: str, folder: Path = HERE) -> list[Item]:
     """The items of one split (`train`, `dev`, `test`), or all of them for `all`."""
-    rule = split_rule()
-    return [i for i in items() if name == "all" or rule.split(i) == name]
+    rule = split_rule(folder)
+    return [i for i in items(folder) if name == "all" or rule.split(i) == name]

@@ -241,6 +241,7 @@ def fit_and_save(
     extra: Sequence[Example] = (),
     everything: bool = False,
     heldout_fit: Fitted | None = None,
+    corpus_dir: Path | None = None,
 ) -> Fitted:
     """Fit on `train` plus `extra`, calibrate on `dev`, and write the model to `path`.
 
@@ -248,7 +249,8 @@ def fit_and_save(
     (what ships: more real coverage reads better), keeping the temperatures and the
     relevance threshold that held-out `dev` chose for the train-only fit; `heldout_fit`
     is that fit when the caller has made it already (`peacewatch train` has), so it is
-    not made twice.
+    not made twice. `corpus_dir` is a corpus in the shipped one's layout to fit on
+    instead of it.
     """
     from crawler.status import corpus
 
@@ -256,18 +258,19 @@ def fit_and_save(
     if _FEATURIZER is None:
         _FEATURIZER = CachedFeaturizer()
     featurizer = _FEATURIZER
-    train = examples_of(corpus.split("train")) + list(extra)
-    dev = examples_of(corpus.split("dev"))
+    folder = corpus_dir or corpus.HERE
+    train = examples_of(corpus.split("train", folder)) + list(extra)
+    dev = examples_of(corpus.split("dev", folder))
     fitted = heldout_fit or fit(featurizer, train, dev, rule_weight)
     meta: dict[str, object] = {
         "trained": datetime.now(UTC).strftime("%Y-%m-%d"),
         "fitted_on": "train",
         "extra": len(extra),
-        "corpus_items": len(corpus.items()),
+        "corpus_items": len(corpus.items(folder)),
         "rule_weight": rule_weight,
     }
     if everything:
-        full = fit(featurizer, examples_of(corpus.items()) + list(extra), [], rule_weight)
+        full = fit(featurizer, examples_of(corpus.items(folder)) + list(extra), [], rule_weight)
         fitted = Fitted(
             full.vocabulary,
             _with_temperature(full.status, fitted.status.temperature),
@@ -279,7 +282,7 @@ def fit_and_save(
     return fitted
 
 
-def heldout(path: Path) -> dict[str, float]:
+def heldout(path: Path, corpus_dir: Path | None = None) -> dict[str, float]:
     """The model at `path` on the corpus's test split, behind the default topic's gate:
     status macro-F1 (over the statuses present) and relevance precision and recall."""
     from sklearn.metrics import f1_score, precision_score, recall_score
@@ -289,9 +292,9 @@ def heldout(path: Path) -> dict[str, float]:
     from crawler.status.learned.model import LearnedReader
     from crawler.status.relevance import RelevanceGate
 
-    reader = LearnedReader(path, tuned=None)  # the shipped MiniLM has seen the test split
+    reader = LearnedReader(path, tuned=None)  # the shipped encoder has seen the test split
     gate = RelevanceGate(TopicSettings(), reader)
-    items = corpus.split("test")
+    items = corpus.split("test", corpus_dir or corpus.HERE)
     relevant = [gate.is_relevant(i.title, i.text) for i in items]
     predicted = [
         reader(i.title, i.text).status if r else "none"
