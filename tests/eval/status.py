@@ -73,9 +73,10 @@ def learned_reader(
     """The learned reader behind the default topic's relevance gate, as ingest runs it.
 
     Without `model`, fits one on `train` (calibrated on `dev`) into a scratch file.
-    `tuned` names a fine-tuned MiniLM folder to blend in for English items (one fitted
-    on `train` alone: `python -m crawler.status.learned.finetune --split train`); the
-    shipped one has seen every split, so it is never blended in here by default.
+    `tuned` names a fine-tuned encoder's folder to blend in for the languages it was
+    fitted on (one fitted on `train` alone: `python -m crawler.status.learned.finetune
+    --split train`); the shipped one has seen every split, so it is never blended in here
+    by default.
     """
     from crawler.status.learned.model import LearnedReader
 
@@ -309,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list the misread items")
     parser.add_argument("--model", type=Path, help="a model file to measure (learned readers)")
     parser.add_argument(
-        "--tuned", type=Path, help="a fine-tuned MiniLM folder to blend in (`--reader model`)"
+        "--tuned", type=Path, help="a fine-tuned encoder's folder to blend in (`--reader model`)"
     )
     parser.add_argument("--reliability", action="store_true", help="print the calibration table")
     args = parser.parse_args(argv)
