@@ -71,6 +71,10 @@ def _classifier(topic: TopicSettings) -> Classifier:
     from crawler.status.learned.model import ModelError
     from crawler.status.lexicon import LexiconError
 
+    if topic.classifier.backend == "model":
+        from crawler.status.learned.tuned import prefetch
+
+        prefetch()
     try:
         return make_classifier(topic)
     except (LexiconError, ModelError) as exc:
