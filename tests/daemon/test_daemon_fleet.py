@@ -58,7 +58,11 @@ def test_three_workers_share_twenty_sources(tmp_path, farm, daemons, pg_url):
     while time.monotonic() < deadline and not any("worker-0" in farm.busy(n) for n in slow):
         time.sleep(0.01)
     held = [n for n in slow if "worker-0" in farm.busy(n)]
-    assert held, "worker 0 never polled a slow feed"
+    assert held, (
+        "worker 0 never polled a slow feed",
+        sorted((round(h.start - began, 2), h.agent, n) for n in slow for h in farm.of(n))[-30:],
+        victim.output(),
+    )
     victim.proc.send_signal(signal.SIGKILL)
     victim.proc.wait(timeout=10)
     killed_at = time.monotonic()
@@ -88,7 +92,8 @@ def test_three_workers_share_twenty_sources(tmp_path, farm, daemons, pg_url):
             if a.start <= killed_at <= b.start:
                 assert gap <= LEASE + allowance, (name, gap)
             else:
-                assert gap <= allowance, (name, gap, [h.agent for h in hits])
+                polls = [(round(h.start - began, 2), h.agent) for h in hits]
+                assert gap <= allowance, (name, gap, round(killed_at - began, 2), polls)
         assert len(hits) >= (ended - INTERVAL - began) / (allowance) - 1, name
 
     agents = {h.agent for h in farm.hits}
