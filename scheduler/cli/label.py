@@ -128,9 +128,13 @@ def _read_labelled(path: Path) -> list[Example]:
                 )
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-            fail(f"{path}:{number}: {reason}")
+            fail(f"{path}:{number}: {_reason(exc)}")
     return rows
+
+
+def _reason(exc: Exception) -> str:
+    """A labelled row's fault in a line: a KeyError's text is only the key's name."""
+    return f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
 
 
 def _corrections(settings: Settings) -> list[Example]:
@@ -154,8 +158,7 @@ def _check_corpus(folder: Path) -> None:
     try:
         sizes = {name: len(corpus.split(name, folder)) for name in corpus.SPLITS}
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-        fail(f"cannot read the corpus in {folder}: {reason}")
+        fail(f"cannot read the corpus in {folder}: {_reason(exc)}")
     empty = [name for name, size in sizes.items() if size == 0]
     if empty:
         fail(

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -75,14 +74,14 @@ def finetune(split: str, out: Path, epochs: int = EPOCHS) -> dict[str, object]:
     torch.manual_seed(SEED)
     random.seed(SEED)
     items = corpus.split(split)
-    folder = e5.build(
-        Path(tempfile.mkdtemp(prefix="peacewatch-e5-")), (text_of(i.title, i.text) for i in items)
-    )
-    tokenizer = AutoTokenizer.from_pretrained(folder)
     labels = list(STATUSES)
     index = {s: i for i, s in enumerate(labels)}
+    # The built encoder is 200 MB of floats, read into memory here and not needed after.
+    with tempfile.TemporaryDirectory(prefix="peacewatch-e5-") as scratch:
+        folder = e5.build(Path(scratch), (text_of(i.title, i.text) for i in items))
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = build(folder, len(labels))
 
-    model = build(folder, len(labels))
     for parameter in model.encoder.embeddings.parameters():
         parameter.requires_grad = False  # half the weights; the layers above do the reading
     counts = np.bincount([index[i.status] for i in items], minlength=len(labels))
@@ -115,7 +114,6 @@ def finetune(split: str, out: Path, epochs: int = EPOCHS) -> dict[str, object]:
     model.eval()
     out.mkdir(parents=True, exist_ok=True)
     _export(model, tokenizer, out)
-    shutil.rmtree(folder)  # the float weights, 200 MB
     meta = {
         "split": split,
         "items": len(items),
