@@ -45,6 +45,13 @@ def make_classifier(topic: TopicSettings) -> Classifier:
     return model
 
 
+def preload(topic: TopicSettings) -> None:
+    """Load what the topic's status reading may need later, the fine-tuned encoder
+    included, so that a long-running process pays for it at start."""
+    if topic.classifier.backend != "rules":
+        reader_for(topic).preload()
+
+
 def make_classifiers(topics: Iterable[TopicSettings]) -> dict[str, Classifier]:
     """Per topic name, its classifier: what `Ingestor(classifiers=...)` takes."""
     return {topic.name: make_classifier(topic) for topic in topics}

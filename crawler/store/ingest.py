@@ -31,7 +31,7 @@ from crawler.extract.text import html_to_text, one_line
 from crawler.fetch.urls import canonical_or_none, redact_url
 from crawler.model import AnalysisSpec, Candidate, Classification, Classifier, Fingerprint
 from crawler.settings import DedupSettings, TopicSettings
-from crawler.status.backend import make_classifier, make_gate
+from crawler.status.backend import make_classifier, make_gate, preload
 from crawler.status.language import detect
 from crawler.status.relevance import RelevanceGate
 from crawler.status.rules import classify
@@ -187,9 +187,11 @@ class Ingestor:
 
     def load_readers(self) -> None:
         """Load every topic's readers now (a daemon's start) rather than at first use."""
-        for topic in self.topics:
-            self.gate(topic)
-            self.classifier(topic)
+        for name, topic in self.topics.items():
+            self.gate(name)
+            self.classifier(name)
+            if self._own_readers:
+                preload(topic)
 
     def gate(self, topic: str) -> RelevanceGate | None:
         if topic not in self.gates and topic in self.topics:

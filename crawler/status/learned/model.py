@@ -223,6 +223,12 @@ class LearnedReader:
         only gates relevance, or reads no English, never pays for ONNX Runtime."""
         return load_tuned(self._tuned_dir) if self._tuned_dir is not None else None
 
+    def preload(self) -> None:
+        """Load the fine-tuned reader now. A daemon calls this at start: loaded at the
+        first unsure article instead, ONNX Runtime's import and session (about half a
+        second, seconds on a loaded machine) would stall the polls that share its loop."""
+        self._tuned()
+
     def read(self, title: str, text: str, language: str | None = None) -> Reading:
         """Both readings; `language` (detected when not given) decides whether the
         fine-tuned reader joins the n-grams for the status."""
