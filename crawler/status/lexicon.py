@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,30 @@ class LexiconError(ValueError):
     """A lexicon file that cannot be used, worded as the one line the user will read."""
 
 
+class Patterns(dict[str, re.Pattern[str]]):
+    """Regular expressions by name, each compiled when first asked for.
+
+    A lexicon's combined patterns take most of a second to compile, and many are only
+    read for some text (the cue alternation for text the start finders cannot lower-case,
+    for instance): `peacewatch classify` on one text need not compile them all.
+    """
+
+    def __init__(self, sources: dict[str, str]) -> None:
+        super().__init__()
+        self.sources = sources
+
+    def __missing__(self, name: str) -> re.Pattern[str]:
+        compiled = self[name] = re.compile(self.sources[name], re.IGNORECASE)
+        return compiled
+
+    def compile_all(self, origin: str) -> None:
+        """Compile every pattern now, naming the one that fails."""
+        for name in self.sources:
+            if name not in self:
+                where = name if name == "cues" else f"markers.{name}"
+                self[name] = _compile(self.sources[name], f"{origin}: {where}")
+
+
 @dataclass(frozen=True)
 class Cue:
     status: str
@@ -52,14 +76,19 @@ class Lexicon:
     windows: dict[str, int]
     transform: dict[str, dict[str, str]]
     cues: tuple[Cue, ...]
-    cue_regex: re.Pattern[str]
-    marker_regex: dict[str, re.Pattern[str]]
+    marker_regex: Patterns
+    """By marker kind (and `context`: topic or other conflict), and `cues`: where some cue
+    starts in text as it is, for text the start finders cannot read lower-cased."""
     cue_start: StartFinder
     context_start: StartFinder
     """Where a topic or other-conflict marker may start."""
     _readers: dict[tuple[int, ...], re.Pattern[str]] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    @property
+    def cue_regex(self) -> re.Pattern[str]:
+        return self.marker_regex["cues"]
 
     def lowered(self, text: str) -> str | None:
         """`text` lower-cased offset for offset, as both start finders read it; None if
@@ -224,7 +253,7 @@ class StartFinder:
     "s") is searched with the full patterns instead.
     """
 
-    regex: re.Pattern[str]
+    pattern: str
     """Finds beginnings; with the patterns that have no literal beginning when `hints`."""
     literal: re.Pattern[str]
     """Finds beginnings only: for text without any of the hints."""
@@ -260,13 +289,18 @@ class StartFinder:
         trie = _trie(shortest) if shortest else r"(?!x)x"
         others = "".join(f"|(?i:{patterns[index]})" for index in anywhere)
         return cls(
-            regex=re.compile(rf"(?<!\w)(?:{trie}{others})"),
+            pattern=rf"(?<!\w)(?:{trie}{others})",
             literal=re.compile(rf"(?<!\w)(?:{trie})"),
             hints=None if hints is None else tuple(sorted(hints)),
             groups={key: tuple(indexes) for key, indexes in groups.items()},
             anywhere=tuple(anywhere),
             special=_case_partners({char for text in shortest for char in text}),
         )
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """`pattern` compiled: only text holding a hint needs it."""
+        return re.compile(self.pattern)
 
     def scanner(self, lowered: str) -> re.Pattern[str]:
         """The regex to find beginnings in `lowered` with."""
@@ -382,22 +416,20 @@ def _build(raw: dict[str, Any], origin: str, *, each: bool = True) -> Lexicon:
                 cues.append(Cue(status, pattern, float(weight)))
     if not cues:
         raise LexiconError(f"{origin}: no cues")
-    # `cue_regex` finds where some cue starts in text as it is; `cue_start` does so in
+    # `cues` finds where some cue starts in text as it is; `cue_start` does so in
     # lower-cased text, faster, and says which cues to read there (`cue_reader`).
-    search = _dispatch([cue.pattern for cue in cues])
-    cue_regex = _compile(rf"(?<!\w)(?:{search})(?!\w)", f"{origin}: cues")
-    markers: dict[str, re.Pattern[str]] = {}
+    sources = {"cues": rf"(?<!\w)(?:{_dispatch([cue.pattern for cue in cues])})(?!\w)"}
     raw_markers = raw.get("markers", {})
     for kind in MARKER_KINDS:
         patterns = raw_markers.get(kind, [])
         for pattern in patterns if each else ():
             _compile(pattern, f"{origin}: markers.{kind} {pattern!r}")
-        markers[kind] = _compile(_bounded(_dispatch(patterns)), f"{origin}: markers.{kind}")
+        sources[kind] = _bounded(_dispatch(patterns))
     # Topic and other-conflict markers are looked for in every sentence: one scan.
-    markers["context"] = _compile(
-        f"(?P<topic>{markers['topic'].pattern})|(?P<other>{markers['other_conflict'].pattern})",
-        f"{origin}: markers",
-    )
+    sources["context"] = f"(?P<topic>{sources['topic']})|(?P<other>{sources['other_conflict']})"
+    markers = Patterns(sources)
+    if each:
+        markers.compile_all(origin)
     transform = {k: dict(v) for k, v in raw.get("transform", {}).items()}
     for kind, table in transform.items():
         for source, target in table.items():
@@ -409,7 +441,6 @@ def _build(raw: dict[str, Any], origin: str, *, each: bool = True) -> Lexicon:
         windows={k: int(v) for k, v in raw.get("windows", {}).items()},
         transform=transform,
         cues=tuple(cues),
-        cue_regex=cue_regex,
         marker_regex=markers,
         cue_start=StartFinder.of([cue.pattern for cue in cues]),
         context_start=StartFinder.of(
