@@ -48,6 +48,10 @@ class TunedReader:
         options.inter_op_num_threads = 1
         # Fused when it was written (`finetune.optimise`): fusing again costs start-up.
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+        # One short text at a time: the arena's reserve is 27 MB a process for no speed
+        # (13.4 ms a reading with it and without, on 400 dev items).
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False
         self.session = onnxruntime.InferenceSession(
             str(folder / "status.onnx"), options, providers=["CPUExecutionProvider"]
         )
