@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from crawler.extract.sentences import split_sentences
 from crawler.model import STATUSES, Classification
-from crawler.status.lexicon import NEUTRAL, Cue, Lexicon, StartFinder, load_lexicon
+from crawler.status.lexicon import NEUTRAL, Cue, Lexicon, load_lexicon
+from crawler.status.patterns import StartFinder
 
 if TYPE_CHECKING:
     pass
