@@ -40,9 +40,10 @@ class LexiconError(ValueError):
 class Patterns(dict[str, re.Pattern[str]]):
     """Regular expressions by name, each compiled when first asked for.
 
-    A lexicon's combined patterns take most of a second to compile, and many are only
-    read for some text (the cue alternation for text the start finders cannot lower-case,
-    for instance): `peacewatch classify` on one text need not compile them all.
+    Compiling a lexicon's combined patterns was 0.07 s of its 0.18 s build, and some are
+    read only for some text (the cue alternation for text the start finders cannot
+    lower-case): `peacewatch classify` on one text need not compile them all. Two threads
+    asking at once may both compile a pattern; either result serves.
     """
 
     def __init__(self, sources: dict[str, str]) -> None:
