@@ -227,7 +227,9 @@ class LearnedReader:
         """Load the fine-tuned reader now. A daemon calls this at start: loaded at the
         first unsure article instead, ONNX Runtime's import and session (about half a
         second, seconds on a loaded machine) would stall the polls that share its loop."""
-        self._tuned()
+        reader = self._tuned()
+        if reader is not None:
+            reader.tokenizer  # noqa: B018  (built on first use otherwise)
 
     def read(self, title: str, text: str, language: str | None = None) -> Reading:
         """Both readings; `language` (detected when not given) decides whether the
