@@ -101,9 +101,10 @@ def load_tuned(folder: Path = TUNED_DIR) -> TunedReader | None:
 
 
 def prefetch(folder: Path = TUNED_DIR) -> threading.Thread:
-    """Start loading the reader in a thread. A one-off command (`classify`) that may need
-    it overlaps ONNX Runtime's start with building the lexicon, which holds the
-    interpreter; the thread is not a daemon, so the process waits for it to finish."""
+    """Start loading the reader (its session; the tokenizer waits for a reading) in a
+    thread. A one-off command (`classify`) that may need it overlaps ONNX Runtime's
+    session, built without holding the interpreter, with building the lexicon, which
+    holds it; the thread is not a daemon, so the process waits for it to finish."""
     thread = threading.Thread(target=load_tuned, args=(folder,), name="tuned-prefetch")
     thread.start()
     return thread
