@@ -27,7 +27,7 @@ DEFAULT_TOPIC_QUERY: list[list[str]] = [
         "talks negotiat* peace ceasefire cease-fire truce summit delegation* mediat* "
         "diplomat* war deal agreement* переговор* перемир* мир мирн* саммит* саміт* "
         "делегаци* делегаці* посредн* посередн* дипломат* войн* війн* сделк* "
-        "соглашени* угод* оккупа* окупа*"
+        "соглашени* угод* оккупа* окупа* перемов* corridor* коридор*"
     ).split(),
 ]
 
