@@ -180,7 +180,7 @@ def _build(raw: dict[str, Any], origin: str, *, each: bool = True) -> Lexicon:
         raise LexiconError(f"{origin}: no cues")
     # `cues` finds where some cue starts in text as it is; `cue_start` does so in
     # lower-cased text, faster, and says which cues to read there (`cue_reader`).
-    sources = {"cues": rf"(?<!\w)(?:{dispatch([cue.pattern for cue in cues])})(?!\w)"}
+    sources = {"cues": bounded(dispatch([cue.pattern for cue in cues]))}
     raw_markers = raw.get("markers", {})
     for kind in MARKER_KINDS:
         patterns = raw_markers.get(kind, [])
