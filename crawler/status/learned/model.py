@@ -219,8 +219,9 @@ class LearnedReader:
         return found.relevance, found.status
 
     def _tuned(self) -> TunedReader | None:
-        """The fine-tuned reader, loaded when a reading first needs it: a process that
-        only gates relevance, or reads no English, never pays for ONNX Runtime."""
+        """The fine-tuned reader, loaded when a reading first needs it (or at `preload`):
+        a process that only gates relevance, or reads none of its languages, never pays
+        for ONNX Runtime."""
         return load_tuned(self._tuned_dir) if self._tuned_dir is not None else None
 
     def preload(self) -> None:
