@@ -132,7 +132,8 @@ off-topic stories that share one word with the query ("trade war", "merger deal"
 class RelevanceGate:
     """Decides whether an article is about its topic, with a score kept beside it.
 
-    `score` is 1.0 for a `must` hit, 0.0 for a `never` hit or a prefilter miss, else
+    `score` is 1.0 for a `must` hit, 0.0 for a `never` hit, a prefilter miss or an
+    article the model's screen turns away (`learned.model.SCREEN`), else
     the model's probability (or, with the query alone, the share of groups hit); an
     article is relevant when its score reaches `threshold`.
     """
@@ -151,6 +152,8 @@ class RelevanceGate:
             self.threshold = topic.relevance_threshold
         else:
             self.threshold = self.reader.threshold
+        # The model's screen was chosen for its own threshold: a lower one reads in full.
+        self.screened = self.reader is not None and self.threshold >= self.reader.threshold
 
     def query_for(self, language: str | None) -> TopicQuery:
         """The topic's query with that language's `terms` merged in, if it has any."""
@@ -165,7 +168,7 @@ class RelevanceGate:
         if self.reader is None:
             return self.query_for(language).relevance(title, text)
         floor = self.floor(title, text, language)
-        if floor == math.inf:
+        if floor == math.inf or (self.screened and self.reader.screened_out(title, text)):
             return 0.0
         score = self.reader.relevance(title, text)
         return 0.0 if score < floor else round(score, 4)

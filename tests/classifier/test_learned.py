@@ -97,6 +97,35 @@ def test_the_prefilter_turns_away_only_what_the_gate_would_score_zero() -> None:
     assert not gate.may_pass("Markets close higher", "<p>Tech shares <b>rallied</b></p>")
 
 
+def test_the_screen_turns_away_what_the_full_reading_would_and_not_under_a_lower_threshold(
+    tmp_path: Path,
+) -> None:
+    # The shipped model screens articles with a cheap head before reading them in full.
+    # The same file without its screen (a model written before there was one) must
+    # still load, and the two gates must agree on real coverage but for a handful.
+    unscreened = tmp_path / "unscreened.npz"
+    with np.load(DEFAULT_MODEL, allow_pickle=False) as data:
+        np.savez(unscreened, **{k: data[k] for k in data.files if not k.startswith("screen")})
+    screened = RelevanceGate(TopicSettings(), load_reader())
+    full = RelevanceGate(TopicSettings(), LearnedReader(unscreened, tuned=None))
+    items = corpus.split("test") + corpus.split("dev")
+    kept = [i for i in items if full.is_relevant(i.title, i.text)]
+    lost = [i.title for i in kept if not screened.is_relevant(i.title, i.text)]
+    assert len(lost) <= 0.002 * len(kept), lost
+    assert all(
+        full.is_relevant(i.title, i.text) for i in items if screened.is_relevant(i.title, i.text)
+    )
+    assert screened.score("Premier League: Arsenal beat Chelsea 2-0 in London derby", "") == 0.0
+
+    # The screen's threshold was chosen for the model's own: a topic that sets a lower
+    # one reads every article in full.
+    title = "China considers sending Russia artillery shells, U.S. officials say"
+    (item,) = [i for i in corpus.items() if i.title == title]
+    assert load_reader().screened_out(item.title, item.text)
+    lower = RelevanceGate(TopicSettings(relevance_threshold=0.3), load_reader())
+    assert lower.score(item.title, item.text) == full.score(item.title, item.text) > 0.3
+
+
 def test_every_corpus_test_item_is_read_with_a_known_status_and_calibrated_range() -> None:
     reader = load_reader()
     items = corpus.split("test")[:40]
