@@ -94,13 +94,14 @@ def _remembered(cache: dict[str, Any]) -> dict[str, Any]:
 
 def _hashed(grams: list[str], view: int, ids: list[int]) -> None:
     """Append each gram's feature id in `view` to `ids`."""
-    base = view << HASH_BITS
     cache = _remembered(_GRAM_HASHES)
-    for gram in grams:
-        hashed = cache.get(gram)
-        if hashed is None:
-            hashed = cache[gram] = zlib.crc32(gram.encode()) & _MASK
-        ids.append(base | hashed)
+    found = list(map(cache.get, grams))  # most grams are known: one pass in C
+    if None in found:
+        for i, gram in enumerate(grams):
+            if found[i] is None:
+                found[i] = cache[gram] = zlib.crc32(gram.encode()) & _MASK
+    base = view << HASH_BITS
+    ids += [base | hashed for hashed in found]
 
 
 def _char_ids(tokens: list[str], ids: list[int]) -> None:
@@ -146,7 +147,10 @@ def concepts_of(token: str) -> tuple[str, ...]:
 def _concept_grams(tokens: list[str], mark: str) -> list[str]:
     """Each word's concepts, and the pairs of concepts of neighbouring words that have
     one (words with none are skipped, as languages place function words differently)."""
-    sequence = [c for c in (concepts_of(t) for t in tokens) if c]
+    found = list(map(_remembered(_WORD_CONCEPTS).get, tokens))
+    if None in found:  # a word not seen yet
+        found = [concepts_of(t) for t in tokens]
+    sequence = [c for c in found if c]
     grams = [f"{mark}{c}" for found in sequence for c in found]
     for before, after in itertools.pairwise(sequence):
         grams += [f"{mark}{a} {b}" for a in before for b in after]
