@@ -1,6 +1,6 @@
 """Feed path: a peacewatch crawl of local feeds beside a sequential feedparser loop.
 
-Run: python tests/bench/bench_feeds.py [--feeds 300] [--runs 3]
+Run: python tests/bench/bench_feeds.py [--feeds 300] [--runs 3] [--code DIR]
 (`reader`, the peer, comes with `pip install '.[bench]'`; without it its row is left out.)
 
 Every side runs in a fresh process, in rotating order, against the same local feeds
@@ -25,6 +25,9 @@ of waited children). Sides:
   (`relevance = "query"`), which shows what the feed path costs without the model;
 - reader: the `reader` library as a peer, one fresh SQLite database per round, every
   entry stored, its defaults (its own feedparser options: sanitising on).
+
+`--code DIR` adds `pw-DIR`: the peacewatch side of another checkout (the code before a
+change), run by that checkout's own copy of this benchmark, in the same rotation.
 
 Quoted: medians of the runs' per-run ratios. Targets: peacewatch's first crawl from a
 fresh process >= 1.5x faster than the loop; its CPU (all processes) <= 1.3x of bare
@@ -188,11 +191,12 @@ def side(name: str, base: str, count: int, out: Path) -> None:
     out.write_text(json.dumps(result))
 
 
-def _run_side(name: str, base: str, count: int) -> dict[str, Any]:
+def _run_side(name: str, base: str, count: int, code: Path = ROOT) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.json"
         spawned = time.time()
-        command = [sys.executable, __file__, "--side", name, "--base", base]
+        script = code / "tests" / "bench" / "bench_feeds.py"
+        command = [sys.executable, str(script), "--side", name, "--base", base]
         subprocess.run(
             [*command, "--feeds", str(count), "--out", str(out)],
             check=True,
@@ -216,12 +220,15 @@ def main() -> None:
     parser.add_argument("--side", help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--code", type=Path, help="another checkout's peacewatch, beside")
     args = parser.parse_args()
     if args.side:
         side(args.side, args.base, args.feeds, args.out)
         return
     sides = ["loop", "bare", "bare-fast", PEACEWATCH, QUERY]
     sides += ["reader"] if _available("reader") else []
+    other = f"pw-{args.code.resolve().name}" if args.code else None
+    sides += [other] if other else []
     feeds = make_feeds(args.feeds)
     entries = sum(body.count(b"<item>") for body in feeds.values())
     print(f"{args.feeds} feeds, {entries} entries, {sum(map(len, feeds.values())) / 1e6:.1f} MB")
@@ -231,13 +238,17 @@ def main() -> None:
         for attempt in range(args.runs):
             order = sides[attempt % len(sides) :] + sides[: attempt % len(sides)]
             for name in order:
-                runs[name].append(_run_side(name, server.base, args.feeds))
+                if name == other:
+                    result = _run_side(PEACEWATCH, server.base, args.feeds, args.code.resolve())
+                else:
+                    result = _run_side(name, server.base, args.feeds)
+                runs[name].append(result)
             line = ", ".join(
                 f"{n} {runs[n][-1]['fresh_wall_from_spawn']:.2f}/{runs[n][-1]['warm']['wall']:.2f}"
                 for n in sides
             )
             print(f"run {attempt + 1} (order {', '.join(order)}), wall s fresh/warm: {line}")
-    _report(runs, sides)
+    _report(runs, sides, other)
 
 
 def figure(result: dict[str, Any], key: str) -> float:
@@ -253,7 +264,7 @@ def median_of(runs: dict[str, list[dict[str, Any]]], name: str, key: str) -> flo
     return statistics.median(figure(r, key) for r in runs[name])
 
 
-def _report(runs: dict[str, list[dict[str, Any]]], sides: list[str]) -> None:
+def _report(runs: dict[str, list[dict[str, Any]]], sides: list[str], other: str | None) -> None:
     get = figure
 
     def med(name: str, key: str) -> float:
@@ -273,7 +284,7 @@ def _report(runs: dict[str, list[dict[str, Any]]], sides: list[str]) -> None:
         )
     print("(fresh: from the spawn to the end of the first round, start-up and imports in;")
     print(" warm: the second round in the same process)")
-    for name in (PEACEWATCH, QUERY):
+    for name in (PEACEWATCH, QUERY, *([other] if other else [])):
         print(f"\n{name}: stored {runs[name][-1]['stored']} relevant articles a crawl")
         fresh = ratio("loop", name, "fresh_wall_from_spawn")
         warm = ratio("loop", name, "warm.wall")
@@ -297,6 +308,10 @@ def _report(runs: dict[str, list[dict[str, Any]]], sides: list[str]) -> None:
                 f"reader (stores every entry, sanitising on): {fresh:.2f}x {name}'s wall "
                 f"fresh, {cpu:.2f}x its CPU warm"
             )
+    if other:
+        fresh = ratio(other, PEACEWATCH, "fresh_cpu_from_spawn")
+        warm = ratio(other, PEACEWATCH, "warm.cpu")
+        print(f"{other}: {fresh:.2f}x this checkout's CPU fresh, {warm:.2f}x warm")
 
 
 if __name__ == "__main__":
