@@ -27,7 +27,7 @@ import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -101,7 +101,7 @@ def _hashed(grams: list[str], view: int, ids: list[int]) -> None:
             if found[i] is None:
                 found[i] = cache[gram] = zlib.crc32(gram.encode()) & _MASK
     base = view << HASH_BITS
-    ids += [base | hashed for hashed in found]
+    ids += [base | hashed for hashed in cast(list[int], found)]
 
 
 def _char_ids(tokens: list[str], ids: list[int]) -> None:
