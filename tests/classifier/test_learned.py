@@ -119,11 +119,11 @@ def test_the_screen_turns_away_what_the_full_reading_would_and_not_under_a_lower
 
     # The screen's threshold was chosen for the model's own: a topic that sets a lower
     # one reads every article in full.
-    title = "China considers sending Russia artillery shells, U.S. officials say"
+    title = "Biden to Meet With Families of Griner and Whelan, Who Are Imprisoned in Russia"
     (item,) = [i for i in corpus.items() if i.title == title]
     assert load_reader().screened_out(item.title, item.text)
-    lower = RelevanceGate(TopicSettings(relevance_threshold=0.3), load_reader())
-    assert lower.score(item.title, item.text) == full.score(item.title, item.text) > 0.3
+    lower = RelevanceGate(TopicSettings(relevance_threshold=0.2), load_reader())
+    assert lower.score(item.title, item.text) == full.score(item.title, item.text) > 0.2
 
 
 def test_every_corpus_test_item_is_read_with_a_known_status_and_calibrated_range() -> None:

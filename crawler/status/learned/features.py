@@ -165,6 +165,13 @@ def lede(text: str) -> str:
     return text[: cut if cut > 0 else LEDE_CHARS]
 
 
+def _part_ids(tokens: list[str], view: int, mark: str, ids: list[int]) -> None:
+    """Append the ids of the words' n-grams in `view` and of their concepts (`mark`ed as
+    the headline's or the lede's) to `ids`."""
+    _hashed(_word_grams(tokens), view, ids)
+    _hashed(_concept_grams(tokens, mark), CONCEPTS, ids)
+
+
 def _counted(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
     indices, counts = np.unique(np.array(ids, np.int64), return_counts=True)
     return indices, counts.astype(np.float32)
@@ -186,25 +193,23 @@ class Featurizer:
         self.rules = rules or RulesClassifier()
 
     def hashed(self, title: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        return _counted(self._ids(title, text, chars=True))
-
-    def screen_view(self, title: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """The word and concept views alone, without the character n-grams and the rules:
-        what the relevance screen reads, for a fifth of the cost (`model.SCREEN`)."""
-        return _counted(self._ids(title, text, chars=False))
-
-    @staticmethod
-    def _ids(title: str, text: str, chars: bool) -> list[int]:
         ids: list[int] = []
         title_words = words(title)
         lede_words = words(lede(text))
-        _hashed(_word_grams(title_words), TITLE_WORDS, ids)
-        _hashed(_word_grams(lede_words), LEDE_WORDS, ids)
-        if chars:
-            _char_ids(title_words + lede_words, ids)
-        _hashed(_concept_grams(title_words, "t "), CONCEPTS, ids)
-        _hashed(_concept_grams(lede_words, "l "), CONCEPTS, ids)
-        return ids
+        _part_ids(title_words, TITLE_WORDS, "t ", ids)
+        _part_ids(lede_words, LEDE_WORDS, "l ", ids)
+        _char_ids(title_words + lede_words, ids)
+        return _counted(ids)
+
+    def screen_view(self, title: str, text: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The headline's and the lede's word and concept views, each apart, without the
+        character n-grams and the rules: what the relevance screen reads, for a fifth of
+        the cost (`model.SCREEN`)."""
+        head: list[int] = []
+        body: list[int] = []
+        _part_ids(words(title), TITLE_WORDS, "t ", head)
+        _part_ids(words(lede(text)), LEDE_WORDS, "l ", body)
+        return [_counted(head), _counted(body)]
 
     def rule_features(self, title: str, text: str) -> np.ndarray:
         sentences = self.rules.sentences(title, lede(text))

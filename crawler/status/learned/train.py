@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from crawler.status.learned.features import CHARS, CONCEPTS, HASH_BITS, Features, Featurizer
-from crawler.status.learned.model import DEFAULT_MODEL, Head, Vocabulary
+from crawler.status.learned.features import CONCEPTS, HASH_BITS, Features, Featurizer
+from crawler.status.learned.model import DEFAULT_MODEL, Head, Vocabulary, screen_row
 
 MIN_DF = 2
 C_STATUS = 32.0
@@ -106,21 +106,19 @@ def design(vocab: Vocabulary, features: list[Features]):  # type: ignore[no-unty
     )
 
 
-def design_screen(vocab: Vocabulary, features: list[Features]):  # type: ignore[no-untyped-def]
-    """The design matrix of the screen's view (`Featurizer.screen_view`): the same
-    features without the character n-grams and the rules."""
+def design_screen(vocab: Vocabulary, featurizer: Featurizer, examples: Sequence[Example]):  # type: ignore[no-untyped-def]
+    """The design matrix of the screen's view (`model.screen_row`)."""
     from scipy import sparse
 
     rows, cols, vals = [], [], []
-    for i, f in enumerate(features):
-        view = (f.indices >> HASH_BITS) != CHARS
-        positions, values = vocab.weighted(f.indices[view], f.counts[view])
+    for i, e in enumerate(examples):
+        positions, values = screen_row(vocab, featurizer, e.title, e.text)
         rows.append(np.full(len(positions), i))
         cols.append(positions)
         vals.append(values)
     return sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(len(features), len(vocab.ids)),
+        shape=(len(examples), len(vocab.ids)),
     )
 
 
@@ -221,13 +219,13 @@ def fit(
     relevant = fit_head(x, [str(e.relevant) for e in train], C_RELEVANT)
     relevant = Head(("False", "True"), relevant.coef, relevant.intercept, 1.0)
     screen = fit_head(
-        design_screen(vocab, train_features), [str(e.relevant) for e in train], C_RELEVANT
+        design_screen(vocab, featurizer, train), [str(e.relevant) for e in train], C_RELEVANT
     )
     screen = Head(("False", "True"), screen.coef, screen.intercept, 1.0)
     if not dev:  # nothing held out to choose a threshold on: the screen turns none away
         return Fitted(vocab, status, relevant, 0.5, screen, 0.0)
     dev_features = [featurizer(e.title, e.text) for e in dev]
-    xd, xs = design(vocab, dev_features), design_screen(vocab, dev_features)
+    xd, xs = design(vocab, dev_features), design_screen(vocab, featurizer, dev)
     labels = [str(e.relevant) for e in dev]
     status = calibrate(status, xd, [e.status for e in dev])
     relevant = calibrate(relevant, xd, labels)
