@@ -203,7 +203,7 @@ class Featurizer:
 
     def screen_view(self, title: str, text: str) -> list[tuple[np.ndarray, np.ndarray]]:
         """The headline's and the lede's word and concept views, each apart, without the
-        character n-grams and the rules: what the relevance screen reads, for a fifth of
+        character n-grams and the rules: what the relevance screen reads, for a third of
         the cost (`model.SCREEN`)."""
         head: list[int] = []
         body: list[int] = []
