@@ -147,10 +147,10 @@ def concepts_of(token: str) -> tuple[str, ...]:
 def _concept_grams(tokens: list[str], mark: str) -> list[str]:
     """Each word's concepts, and the pairs of concepts of neighbouring words that have
     one (words with none are skipped, as languages place function words differently)."""
-    found = list(map(_remembered(_WORD_CONCEPTS).get, tokens))
-    if None in found:  # a word not seen yet
-        found = [concepts_of(t) for t in tokens]
-    sequence = [c for c in found if c]
+    known = list(map(_remembered(_WORD_CONCEPTS).get, tokens))
+    if None in known:  # a word not seen yet
+        known = [concepts_of(t) for t in tokens]
+    sequence = [c for c in known if c]
     grams = [f"{mark}{c}" for found in sequence for c in found]
     for before, after in itertools.pairwise(sequence):
         grams += [f"{mark}{a} {b}" for a in before for b in after]

@@ -223,7 +223,9 @@ class LearnedReader:
             self.relevant = _head(data, "relevant")
             self.threshold = float(data["relevant_threshold"])
             self.screen = _head(data, "screen") if "screen_coef" in data.files else None
-            self.screen_threshold = float(data["screen_threshold"]) if self.screen else 0.0
+            self.screen_threshold = (
+                float(data["screen_threshold"]) if self.screen is not None else 0.0
+            )
             self.meta: dict[str, object] = json.loads(str(data["meta"]))
 
     def _row(self, title: str, text: str) -> _Row:

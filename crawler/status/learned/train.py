@@ -91,34 +91,36 @@ def vocabulary(features: list[Features], rule_weight: float = RULE_WEIGHT) -> Vo
 
 def design(vocab: Vocabulary, features: list[Features]):  # type: ignore[no-untyped-def]
     """The sparse design matrix of `features` under `vocab`, as the reader sees them."""
-    from scipy import sparse
-
-    rows, cols, vals = [], [], []
     hashed = len(vocab.ids)
-    for i, f in enumerate(features):
+    rows = []
+    for f in features:
         positions, values, dense = vocab.vectorize(f)
-        rows.append(np.full(len(positions) + len(dense), i))
-        cols.append(np.concatenate([positions, hashed + np.arange(len(dense))]))
-        vals.append(np.concatenate([values, dense]))
-    return sparse.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(len(features), vocab.size),
-    )
+        rows.append(
+            (
+                np.concatenate([positions, hashed + np.arange(len(dense))]),
+                np.concatenate([values, dense]),
+            )
+        )
+    return _matrix(rows, vocab.size)
 
 
 def design_screen(vocab: Vocabulary, featurizer: Featurizer, examples: Sequence[Example]):  # type: ignore[no-untyped-def]
     """The design matrix of the screen's view (`model.screen_row`)."""
+    rows = [screen_row(vocab, featurizer, e.title, e.text) for e in examples]
+    return _matrix(rows, len(vocab.ids))
+
+
+def _matrix(rows: list[tuple[np.ndarray, np.ndarray]], width: int):  # type: ignore[no-untyped-def]
+    """A sparse matrix with one row per (columns, values) pair."""
     from scipy import sparse
 
-    rows, cols, vals = [], [], []
-    for i, e in enumerate(examples):
-        positions, values = screen_row(vocab, featurizer, e.title, e.text)
-        rows.append(np.full(len(positions), i))
-        cols.append(positions)
-        vals.append(values)
+    index = np.concatenate([np.full(len(columns), i) for i, (columns, _) in enumerate(rows)])
     return sparse.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(len(examples), len(vocab.ids)),
+        (
+            np.concatenate([values for _, values in rows]),
+            (index, np.concatenate([columns for columns, _ in rows])),
+        ),
+        shape=(len(rows), width),
     )
 
 
@@ -201,8 +203,9 @@ class Fitted:
     status: Head
     relevant: Head
     threshold: float
-    screen: Head | None = None
-    screen_threshold: float = 0.0
+    screen: Head
+    screen_threshold: float
+    """0 when no dev split chose it: the screen then turns nothing away."""
 
 
 def fit(
@@ -251,10 +254,8 @@ def save(fitted: Fitted, path: Path, meta: dict[str, object]) -> None:
         "relevant_threshold": np.array(fitted.threshold),
         "meta": np.array(json.dumps(meta)),
     }
-    heads = [("status", fitted.status), ("relevant", fitted.relevant)]
-    if fitted.screen is not None:
-        heads.append(("screen", fitted.screen))
-        arrays["screen_threshold"] = np.array(fitted.screen_threshold)
+    arrays["screen_threshold"] = np.array(fitted.screen_threshold)
+    heads = (("status", fitted.status), ("relevant", fitted.relevant), ("screen", fitted.screen))
     for name, head in heads:
         arrays[f"{name}_classes"] = np.array(head.classes)
         arrays[f"{name}_coef"] = head.coef.astype(np.float16).astype(np.float32)
@@ -318,15 +319,12 @@ def fit_and_save(
     }
     if everything:
         full = fit(featurizer, examples_of(corpus.items(folder)) + list(extra), [], rule_weight)
-        screen = fitted.screen
         fitted = Fitted(
             full.vocabulary,
             _with_temperature(full.status, fitted.status.temperature),
             _with_temperature(full.relevant, fitted.relevant.temperature),
             fitted.threshold,
-            None
-            if screen is None or full.screen is None
-            else _with_temperature(full.screen, screen.temperature),
+            _with_temperature(full.screen, fitted.screen.temperature),
             fitted.screen_threshold,
         )
         meta["fitted_on"] = "train+dev+test"
