@@ -335,7 +335,7 @@ class LearnedReader:
 def _head(data: np.lib.npyio.NpzFile, name: str) -> Head:
     return Head(
         classes=tuple(str(c) for c in data[f"{name}_classes"]),
-        coef=data[f"{name}_coef"],
+        coef=data[f"{name}_coef"].astype(np.float32),
         intercept=data[f"{name}_intercept"],
         temperature=float(data[f"{name}_temperature"]),
     )

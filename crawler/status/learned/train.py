@@ -242,11 +242,16 @@ def fit(
 
 
 def save(fitted: Fitted, path: Path, meta: dict[str, object]) -> None:
-    """Write a model file atomically: the old one stays until the new one is whole."""
+    """Write a model file atomically: the old one stays until the new one is whole.
+
+    Stored uncompressed, the weights as float16 (the precision they are rounded to; the
+    reader widens them as it loads) and the ids as int32: every process that reads
+    loads the file at start, and inflating a compressed one took 50 ms of the 11 ms an
+    uncompressed one takes, for a file about as small (5.3 against 4.9 MB)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
     arrays: dict[str, np.ndarray] = {
-        "vocab_ids": fitted.vocabulary.ids,
+        "vocab_ids": fitted.vocabulary.ids.astype(np.int32),
         "vocab_idf": fitted.vocabulary.idf,
         "rule_mean": fitted.vocabulary.rule_mean.astype(np.float32),
         "rule_scale": fitted.vocabulary.rule_scale,
@@ -258,10 +263,10 @@ def save(fitted: Fitted, path: Path, meta: dict[str, object]) -> None:
     heads = (("status", fitted.status), ("relevant", fitted.relevant), ("screen", fitted.screen))
     for name, head in heads:
         arrays[f"{name}_classes"] = np.array(head.classes)
-        arrays[f"{name}_coef"] = head.coef.astype(np.float16).astype(np.float32)
+        arrays[f"{name}_coef"] = head.coef.astype(np.float16)
         arrays[f"{name}_intercept"] = head.intercept
         arrays[f"{name}_temperature"] = np.array(head.temperature)
-    np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
     tmp.replace(path)
 
 
