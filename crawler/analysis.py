@@ -1,22 +1,61 @@
-"""What can be worked out about a page before it is stored: its fingerprint and status.
+"""What can be worked out about an entry or a page before it is stored: whether it is
+about its topic, its fingerprint and its status.
 
-Fingerprinting and the status readers (model or rules) are pure CPU, like extraction. The crawl runs
-them in the extraction worker, beside trafilatura, so the process that runs the event
-loop only stores. Ingest takes the result only when it was worked out from the title,
-body and settings it would use itself; otherwise it works it out again.
+The relevance gate, fingerprinting and the status readers (model or rules) are pure CPU,
+like parsing and extraction. The crawl runs them in the workers, beside a feed's parse
+(`gate_entries`, on a source's first crawl) and trafilatura (`read_page`), so the
+process that runs the event loop only stores. Ingest takes a result only when it was worked out
+under the settings it would use itself; otherwise it works it out again.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from crawler.dedup.fingerprint import fingerprint
-from crawler.extract.article import ExtractedPage, extract_article
-from crawler.extract.text import one_line
-from crawler.model import AnalysisSpec, Classifier, PageAnalysis
+from crawler.extract.text import html_to_text, one_line
+from crawler.model import Admission, AnalysisSpec, Candidate, Classifier, PageAnalysis
 from crawler.settings import DedupSettings, TopicSettings
-from crawler.status.backend import make_classifier
+from crawler.status.backend import make_classifier, make_gate
 from crawler.status.language import detect
+from crawler.status.relevance import RelevanceGate
+
+if TYPE_CHECKING:
+    from crawler.extract.article import ExtractedPage
 
 _TOOLS: dict[AnalysisSpec, tuple[DedupSettings, Classifier | None]] = {}
+_GATES: dict[str, RelevanceGate] = {}
+
+
+def admit(candidate: Candidate, gate: RelevanceGate | None) -> tuple[bool, list[str]]:
+    """Tidy the candidate as it is stored and ask the topic's gate: whether it is about
+    the topic (its score kept in `relevance`), and the fields cut to the stored limits.
+    The summary's HTML is turned into text only past the prefilter, and the language is
+    detected only for what is kept (the gate does not read it), before the cut."""
+    candidate.title = one_line(candidate.title)
+    if gate is not None and not gate.may_pass(candidate.title, candidate.body, candidate.language):
+        return False, []
+    candidate.summary = html_to_text(candidate.summary)
+    whole = candidate.title, candidate.body
+    cut = candidate.bound()
+    if gate is not None:
+        candidate.relevance = gate.score(candidate.title, candidate.body, candidate.language)
+        if candidate.relevance < gate.threshold:
+            return False, cut
+    candidate.language = detect(*whole, candidate.language)
+    return True, cut
+
+
+def gate_entries(spec: AnalysisSpec | None, candidates: list[Candidate]) -> None:
+    """`admit` each of a feed's entries under its topic's spec, beside the feed's parse:
+    on a first crawl the gate was half the event loop's CPU."""
+    if spec is None or spec.topic is None:
+        return
+    gate = _GATES.get(spec.topic)
+    if gate is None:
+        gate = _GATES[spec.topic] = make_gate(TopicSettings.model_validate_json(spec.topic))
+    for candidate in candidates:
+        candidate.admission = Admission(spec.topic, *admit(candidate, gate))
 
 
 def analyse(spec: AnalysisSpec, title: str, body: str, language: str | None = None) -> PageAnalysis:
@@ -41,6 +80,8 @@ def read_page(
     """Extract a page and, given a spec, analyse its text under the title and declared
     language ingest will use (the entry's own title, else the page's; the page's language,
     else the feed's): what a crawl's worker runs per page."""
+    from crawler.extract.article import extract_article  # trafilatura: for pages only
+
     page = extract_article(html, url)
     if spec is None or page.error or not page.text:
         return page, None

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from crawler.clock import utcnow
 from crawler.fetch.http import HttpFetcher
-from crawler.fetch.urls import canonical_or_none, redact_text
+from crawler.fetch.urls import identity, redact_text
 from crawler.model import AnalysisSpec, Candidate, PollResult
 from crawler.runtime.workers import start_workers
 from crawler.settings import NetworkSettings, SourceSettings
@@ -110,6 +110,22 @@ Finish = Callable[[Session, Source, PollResult, datetime], None]
 the moment given: when the fetch ended, so that ingesting a large feed does not push the
 next poll back."""
 Penalise = Callable[[PollResult], bool]
+
+
+class Stored(NamedTuple):
+    """What a poll needs of its source's row: its validators, when a site crawl last ran,
+    and when a poll last succeeded (never: its first crawl, which brings its backlog)."""
+
+    etag: str | None
+    last_modified: str | None
+    last_crawl_at: datetime | None
+    last_success_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Source) -> Stored:
+        return cls(row.etag, row.last_modified, row.last_crawl_at, row.last_success_at)
+
+
 Validators = tuple[str | None, str | None, str | None]
 """ETag, Last-Modified and final URL a poll leaves to store."""
 
@@ -126,10 +142,10 @@ class Crawl:
         *,
         finish: Finish | None = None,
         penalise: Penalise | None = None,
-        known: dict[str, tuple[str | None, str | None, Any]] | None = None,
+        known: dict[str, Stored] | None = None,
         defer: bool = False,
     ) -> None:
-        """`known`: sources' stored ETag, Last-Modified and last crawl, already read.
+        """`known`: sources' stored state (`Stored`), already read.
         `defer`: a poll that stores nothing leaves its validators in `deferred` for the
         caller to record with others, rather than opening a transaction of its own."""
         self.engine = engine
@@ -139,7 +155,7 @@ class Crawl:
         self.finish = finish
         self.penalise = penalise
         self.report = CrawlReport()
-        self._state: dict[str, tuple[str | None, str | None, Any]] = dict(known or {})
+        self._state: dict[str, Stored] = dict(known or {})
         self.defer = defer
         self.deferred: dict[str, Validators] = {}
         self._fetcher: HttpFetcher | None = None
@@ -151,20 +167,17 @@ class Crawl:
             start_workers()  # workers; one feed parses sooner in a thread (~1 s less)
         with session_scope(self.engine) as session:
             rows = sync_sources(session, enabled)
-            self._state = {
-                name: (row.etag, row.last_modified, row.last_crawl_at) for name, row in rows.items()
-            }
+            self._state = {name: Stored.of(row) for name, row in rows.items()}
         async with HttpFetcher(self.network) as fetcher:
             await asyncio.gather(*(self.run_source(fetcher, s) for s in enabled))
         return self.report
 
-    def _stored_state(self, name: str) -> tuple[str | None, str | None, Any]:
-        """ETag, Last-Modified and last crawl time: read once per `run`, else per poll."""
+    def _stored_state(self, name: str) -> Stored:
+        """Read once per `run`, else per poll."""
         if name in self._state:
             return self._state[name]
         with session_scope(self.engine) as session:
-            row = _row(session, name)
-            return row.etag, row.last_modified, row.last_crawl_at
+            return Stored.of(_row(session, name))
 
     async def run_source(
         self, fetcher: HttpFetcher, source: SourceSettings, *, conditional: bool = True
@@ -189,11 +202,14 @@ class Crawl:
         return self._fetcher
 
     def validators(self, name: str) -> tuple[str | None, str | None]:
-        etag, last_modified, _ = self._stored_state(name)
-        return etag, last_modified
+        stored = self._stored_state(name)
+        return stored.etag, stored.last_modified
 
     def last_crawl(self, name: str) -> Any:
-        return self._stored_state(name)[2]
+        return self._stored_state(name).last_crawl_at
+
+    def polled_before(self, name: str) -> bool:
+        return self._stored_state(name).last_success_at is not None
 
     def known_urls(self, urls: list[str]) -> set[str]:
         with session_scope(self.engine) as session:
@@ -231,11 +247,12 @@ class Crawl:
         """
         from crawler.sources.sites import fetch_article_pages
 
-        known = self.known_urls([c.url for c in candidates])
+        urls = [identity(c) for c in candidates]
+        known = self.known_urls([u for u in urls if u is not None])
         stored: list[Candidate] = []
         fresh: list[Candidate] = []
-        for candidate in candidates:
-            (stored if canonical_or_none(candidate.url) in known else fresh).append(candidate)
+        for candidate, url in zip(candidates, urls, strict=True):
+            (stored if url in known else fresh).append(candidate)
         if not fresh:
             return candidates
         ready: list[Candidate] = []

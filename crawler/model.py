@@ -99,6 +99,36 @@ class PageAnalysis:
     """The language the verdict was read in; ingest takes it only in the same one."""
 
 
+ARTICLE_LIMITS: dict[str, int] = {
+    "title": 1_000,
+    "summary": 20_000,
+    "text": 500_000,
+    "author": 500,
+    "outlet": 255,
+}
+"""The most characters ingest stores of each of an article's free-text fields; longer
+values are cut (titles and names with an ellipsis) and the crawl report says so."""
+
+
+def clip(value: str, limit: int, *, ellipsis: bool = True) -> str:
+    """`value` at most `limit` characters; a cut one ends with an ellipsis when asked."""
+    if len(value) <= limit:
+        return value
+    return value[: limit - 1] + "\u2026" if ellipsis else value[:limit]
+
+
+@dataclass
+class Admission:
+    """The topic's relevance gate's decision on a feed entry, made beside the feed's
+    parse (`crawler.analysis.admit`); ingest takes it only under the same topic."""
+
+    topic: str
+    """`TopicSettings` as JSON, as in `AnalysisSpec.topic`."""
+    relevant: bool
+    cut: list[str]
+    """The fields `Candidate.bound` cut."""
+
+
 @dataclass
 class Candidate:
     """What a source knows of one article before it is stored."""
@@ -107,6 +137,9 @@ class Candidate:
     title: str
     topic: str
     summary: str = ""
+    canonical: str | None = None
+    """The URL's identity (`crawler.fetch.urls.identity`), where the source worked it
+    out beside its parse; worked out by whoever first needs it otherwise."""
     text: str | None = None
     published: datetime | None = None
     source: str | None = None
@@ -119,10 +152,27 @@ class Candidate:
     """Fingerprint and status worked out beside extraction, if they were."""
     relevance: float = 1.0
     """How surely it is about its topic, as the topic's relevance gate scored it."""
+    admission: Admission | None = None
+    """Tidied and gated beside its feed's parse, if it was."""
 
     @property
     def body(self) -> str:
         return self.text if self.text else self.summary
+
+    def bound(self) -> list[str]:
+        """Cut the free-text fields to `ARTICLE_LIMITS`; the names of those cut."""
+        cut: list[str] = []
+        for name in ("title", "author"):
+            value = getattr(self, name)
+            if value is not None and len(value) > ARTICLE_LIMITS[name]:
+                setattr(self, name, clip(value, ARTICLE_LIMITS[name]))
+                cut.append(name)
+        for name in ("summary", "text", "outlet"):
+            value = getattr(self, name)
+            if value is not None and len(value) > ARTICLE_LIMITS[name]:
+                setattr(self, name, clip(value, ARTICLE_LIMITS[name], ellipsis=False))
+                cut.append(name)
+        return cut
 
 
 @dataclass

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 import tldextract
 from w3lib.url import canonicalize_url, url_query_cleaner
+
+if TYPE_CHECKING:
+    from crawler.model import Candidate
 
 TRACKING_PARAMS = frozenset(
     {
@@ -109,6 +113,15 @@ def canonical_or_none(url: str) -> str | None:
         return canonical_url(url)
     except ValueError:
         return None
+
+
+def identity(candidate: Candidate) -> str | None:
+    """The candidate's canonical URL, as its source worked it out if it did: a crawl asks
+    for it several times across awaits (stored yet? gated, then stored), between which
+    other feeds' URLs can push it out of `canonical_url`'s cache."""
+    if candidate.canonical is None:
+        candidate.canonical = canonical_or_none(candidate.url)
+    return candidate.canonical
 
 
 SHARED_PARENTS = frozenset({"go.com"})

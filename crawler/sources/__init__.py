@@ -36,6 +36,10 @@ class SourceRun(Protocol):
 
     def last_crawl(self, name: str) -> datetime | None: ...
 
+    def polled_before(self, name: str) -> bool:
+        """Whether a poll of the source has ever succeeded."""
+        ...
+
     def known_urls(self, urls: list[str]) -> set[str]:
         """Which of these (canonical) URLs are stored already."""
         ...

@@ -22,9 +22,10 @@ import feedparser
 from feedparser.encodings import convert_to_utf8
 from lxml import etree
 
+from crawler.analysis import gate_entries
 from crawler.fetch.http import FetchError, HttpFetcher
-from crawler.fetch.urls import outlet_of
-from crawler.model import Candidate, PollResult
+from crawler.fetch.urls import canonical_or_none, outlet_of
+from crawler.model import AnalysisSpec, Candidate, PollResult
 from crawler.runtime.workers import run_light
 from crawler.settings import SourceSettings
 from crawler.sources import SourceRun
@@ -257,6 +258,7 @@ def parse_feed_document(
         candidates.append(
             Candidate(
                 url=link,
+                canonical=canonical_or_none(link),
                 title=entry.get("title") or "",
                 summary=_entry_summary(entry),
                 published=_entry_time(entry),
@@ -273,6 +275,24 @@ def parse_feed_document(
     return ParsedFeed(candidates, warning, _ttl(parsed))
 
 
+def read_feed(
+    body: bytes,
+    *,
+    url: str,
+    source: SourceSettings,
+    headers: dict[str, str] | None = None,
+    gate: AnalysisSpec | None = None,
+) -> ParsedFeed:
+    """`parse_feed_document`, then, given the topic's spec, each entry tidied and gated
+    (`crawler.analysis.gate_entries`) in the worker that parsed it, not on the loop."""
+    parsed = parse_feed_document(body, url=url, source=source, headers=headers)
+    try:
+        gate_entries(gate, parsed.candidates)
+    except Exception:  # a gate that cannot load here: the entries as parsed; ingest gates
+        return parse_feed_document(body, url=url, source=source, headers=headers)
+    return parsed
+
+
 def _describe(problem: Any) -> str:
     text = str(getattr(problem, "getMessage", lambda: problem)()).strip()
     return f"{type(problem).__name__}: {text}" if text else type(problem).__name__
@@ -285,8 +305,10 @@ async def poll_feed(
     etag: str | None = None,
     last_modified: str | None = None,
     into: PollResult | None = None,
+    gate: AnalysisSpec | None = None,
 ) -> PollResult:
-    """Poll one feed once into `into` (or a new result); errors are recorded, never raised."""
+    """Poll one feed once into `into` (or a new result); errors are recorded, never raised.
+    With `gate`, the entries are tidied and gated beside the parse (`read_feed`)."""
     headers: dict[str, str] = {}
     if etag:
         headers["If-None-Match"] = etag
@@ -309,11 +331,12 @@ async def poll_feed(
     try:
         parsed = await run_light(
             partial(
-                parse_feed_document,
+                read_feed,
                 result.body,
                 url=result.url,
                 source=source,
                 headers=poll.headers,
+                gate=gate,
             )
         )
         poll.candidates, poll.warning, poll.ttl_minutes = (
@@ -334,7 +357,15 @@ async def poll(run: SourceRun, source: SourceSettings, result: PollResult) -> No
     etag = last_modified = None
     if result.conditional:
         etag, last_modified = run.validators(source.name)
-    await poll_feed(run.fetcher, source, etag=etag, last_modified=last_modified, into=result)
+    # A source's first crawl brings its whole backlog: gated where the feed is parsed, in
+    # parallel, off the loop. Later polls bring a few new entries among stored ones (only
+    # ingest knows which), and ingest gates those. Entries whose pages are fetched are
+    # gated on the pages' text, at ingest.
+    first = not source.fetch_articles and not run.polled_before(source.name)
+    gate = run.analysis(source.topic or "") if first else None
+    await poll_feed(
+        run.fetcher, source, etag=etag, last_modified=last_modified, into=result, gate=gate
+    )
     if result.error:
         run.fail(result, result.error)
         return

@@ -18,11 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from crawler.clock import as_utc
-from crawler.fetch.urls import canonical_or_none, outlet_of
+from crawler.fetch.urls import outlet_of
 from crawler.model import Candidate, Classification, Fingerprint
 from crawler.store.corrections import corrections_of
 from crawler.store.db import session_scope
-from crawler.store.tables import ARTICLE_LIMITS, Article
+from crawler.store.tables import Article
 
 T = TypeVar("T")
 
@@ -36,35 +36,12 @@ def chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
 
 
 def known_urls(session: Session, urls: Sequence[str]) -> set[str]:
-    """Which of these URLs (any spelling) are stored already, canonical: one query a chunk."""
-    canon = sorted({c for c in map(canonical_or_none, urls) if c is not None})
+    """Which of these canonical URLs are stored already: one query a chunk."""
+    canon = sorted(set(urls))
     found: set[str] = set()
     for part in chunks(canon):
         found |= set(session.exec(select(Article.url).where(Article.url.in_(part))).scalars())  # type: ignore[attr-defined,call-overload]
     return found
-
-
-def clip(value: str, limit: int, *, ellipsis: bool = True) -> str:
-    """`value` at most `limit` characters; a cut one ends with an ellipsis when asked."""
-    if len(value) <= limit:
-        return value
-    return value[: limit - 1] + "\u2026" if ellipsis else value[:limit]
-
-
-def bound(candidate: Candidate) -> list[str]:
-    """Cut the candidate's free-text fields to `ARTICLE_LIMITS`; the names of those cut."""
-    cut: list[str] = []
-    for name in ("title", "author"):
-        value = getattr(candidate, name)
-        if value is not None and len(value) > ARTICLE_LIMITS[name]:
-            setattr(candidate, name, clip(value, ARTICLE_LIMITS[name]))
-            cut.append(name)
-    for name in ("summary", "text", "outlet"):
-        value = getattr(candidate, name)
-        if value is not None and len(value) > ARTICLE_LIMITS[name]:
-            setattr(candidate, name, clip(value, ARTICLE_LIMITS[name], ellipsis=False))
-            cut.append(name)
-    return cut
 
 
 @dataclass(frozen=True)

@@ -23,21 +23,27 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session
 
+from crawler.analysis import admit
 from crawler.clock import as_utc, utcnow
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import IndexUnavailable
 from crawler.dedup.story import Deduplicator
-from crawler.extract.text import html_to_text, one_line
-from crawler.fetch.urls import canonical_or_none, redact_url
-from crawler.model import AnalysisSpec, Candidate, Classification, Classifier, Fingerprint
+from crawler.fetch.urls import identity, redact_url
+from crawler.model import (
+    ARTICLE_LIMITS,
+    AnalysisSpec,
+    Candidate,
+    Classification,
+    Classifier,
+    Fingerprint,
+    clip,
+)
 from crawler.settings import DedupSettings, TopicSettings
 from crawler.status.backend import make_classifier, make_gate, preload
-from crawler.status.language import detect
 from crawler.status.relevance import RelevanceGate
 from crawler.status.rules import classify
 from crawler.store import articles, stories
 from crawler.store.indexing import IndexKeeper
-from crawler.store.tables import ARTICLE_LIMITS
 
 Classify = Classifier
 
@@ -216,16 +222,8 @@ class Ingestor:
         retention deleted them): then it must be built anew."""
         return articles.indexed_count(session, self._loaded_upto) < len(self.dedup)
 
-    def is_relevant(self, candidate: Candidate) -> bool:
-        """Whether the candidate is about its topic; its score is kept to be stored."""
-        gate = self.gate(candidate.topic)
-        if gate is None:
-            return True
-        candidate.relevance = gate.score(candidate.title, candidate.body, candidate.language)
-        return candidate.relevance >= gate.threshold
-
     def known_urls(self, session: Session, urls: Sequence[str]) -> set[str]:
-        """Which of these URLs (any spelling) are stored already: one query per batch."""
+        """Which of these canonical URLs are stored already: one query per batch."""
         return articles.known_urls(session, urls)
 
     def analysis_spec(self, topic: str) -> AnalysisSpec | None:
@@ -295,23 +293,18 @@ class Ingestor:
         return batch, decided
 
     def _relevant(self, candidates: Sequence[Candidate], report: IngestReport) -> list[Candidate]:
-        """The candidates about their topic, title and summary tidied as they are stored
-        (the summary's HTML only past the prefilter); only those kept have their language
-        detected (the gate does not read it)."""
+        """The candidates about their topic, tidied as they are stored (`admit`), taking
+        the decision made beside the feed's parse when it was made under this topic."""
         relevant: list[Candidate] = []
         for candidate in candidates:
-            candidate.title = one_line(candidate.title)
-            gate, raw = self.gate(candidate.topic), (candidate.title, candidate.body)
-            if gate is not None and not gate.may_pass(*raw, candidate.language):
-                report.skipped += 1
-                continue
-            candidate.summary = html_to_text(candidate.summary)
-            whole = candidate.title, candidate.body  # the language is read before the cut
-            cut = articles.bound(candidate)
+            admission, spec = candidate.admission, self._specs.get(candidate.topic)
+            if admission is not None and spec is not None and admission.topic == spec.topic:
+                kept, cut = admission.relevant, admission.cut
+            else:
+                kept, cut = admit(candidate, self.gate(candidate.topic))
             if cut:
                 report.truncated[candidate.url] = cut
-            if self.is_relevant(candidate):
-                candidate.language = detect(*whole, candidate.language)
+            if kept:
                 relevant.append(candidate)
             else:
                 report.skipped += 1
@@ -321,10 +314,10 @@ class Ingestor:
         self, session: Session, candidates: Sequence[Candidate], report: IngestReport
     ) -> list[tuple[Candidate, str]]:
         """Each candidate with its canonical URL, where no stored article has that URL."""
-        stored = self.known_urls(session, [c.url for c in candidates])
+        urls = [identity(c) for c in candidates]
+        stored = self.known_urls(session, [u for u in urls if u is not None])
         unstored: list[tuple[Candidate, str]] = []
-        for candidate in candidates:
-            url = canonical_or_none(candidate.url)
+        for candidate, url in zip(candidates, urls, strict=True):
             if url is None:
                 report.skipped += 1
             elif url in stored:
@@ -362,9 +355,7 @@ class Ingestor:
             keys=batch.index.band_keys(fp.signature),
         )
         # An outlet worked out from the URL's host is bounded like one a source named.
-        row.values["outlet"] = articles.clip(
-            row.values["outlet"], ARTICLE_LIMITS["outlet"], ellipsis=False
-        )
+        row.values["outlet"] = clip(row.values["outlet"], ARTICLE_LIMITS["outlet"], ellipsis=False)
         if row.values["published_estimated"] and candidate.published is not None:
             report.future_dated.append(candidate.url)
         original = originals.get(fp.content_hash)

@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from crawler.clock import utcnow
+from crawler.model import ARTICLE_LIMITS
 from crawler.store.db import UTCDateTime
 
 
@@ -61,17 +62,6 @@ class Story(SQLModel, table=True):
     last_seen: datetime = _dt(default_factory=utcnow)
     articles: int = 0
     outlets: int = 0
-
-
-ARTICLE_LIMITS: dict[str, int] = {
-    "title": 1_000,
-    "summary": 20_000,
-    "text": 500_000,
-    "author": 500,
-    "outlet": 255,
-}
-"""The most characters ingest stores of each of an article's free-text fields; longer
-values are cut (titles and names with an ellipsis) and the crawl report says so."""
 
 
 class Article(SQLModel, table=True):

@@ -37,7 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from crawler.clock import utcnow
-from crawler.crawl import Crawl, Validators
+from crawler.crawl import Crawl, Stored, Validators
 from crawler.fetch.http import HttpFetcher
 from crawler.model import PollResult
 from crawler.runtime.workers import warm_up
@@ -246,7 +246,9 @@ class Daemon:
             self.settings.network,
             finish=self._finish,
             penalise=self._penalise,
-            known={name: (row.etag, row.last_modified, row.last_crawl_at)},
+            known={
+                name: Stored(row.etag, row.last_modified, row.last_crawl_at, row.last_success_at)
+            },
             defer=True,
         )
         try:

@@ -61,6 +61,7 @@ class Claimed:
     etag: str | None
     last_modified: str | None
     last_crawl_at: datetime | None
+    last_success_at: datetime | None
 
 
 Apply = Callable[[Session, Source, PollResult, Any], None]
@@ -178,7 +179,12 @@ class Dispatcher:
                 )
                 claimed = {
                     row.name: Claimed(
-                        row.id or 0, dict(row.state), row.etag, row.last_modified, row.last_crawl_at
+                        row.id or 0,
+                        dict(row.state),
+                        row.etag,
+                        row.last_modified,
+                        row.last_crawl_at,
+                        row.last_success_at,
                     )
                     for row in rows
                 }

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
 import statistics
 import subprocess
@@ -44,6 +45,7 @@ from crawler.store.ingest import Ingestor
 from scheduler.database import open_database
 from tests.bench.bench_feeds import _measure, figure, median_of, tree_cpu
 
+ROOT = Path(__file__).resolve().parents[2]
 SIDES = ("bare", "pipeline")
 COPY_EVERY = 10
 """Every tenth page is a syndicated copy of the page before it (a near duplicate)."""
@@ -169,9 +171,10 @@ def _run_side(name: str, base: str, args: argparse.Namespace) -> dict[str, Any]:
         out = Path(tmp) / "out.json"
         spawned = time.time()
         command = [sys.executable, __file__, "--side", name, "--base", base, "--out", str(out)]
-        subprocess.run(
+        subprocess.run(  # this checkout's code in the fork server too (bench_feeds.py)
             [*command, "--pages", str(args.pages), "--per-host", str(args.per_host)],
             check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         result: dict[str, Any] = json.loads(out.read_text())
     result["fresh_wall"] = result["fresh"]["end"] - spawned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crawler.analysis import admit
 from crawler.model import Candidate, Classification
 from crawler.settings import SourceSettings, TopicSettings
 from crawler.sources.feed import parse_feed
@@ -46,7 +47,7 @@ def test_a_topics_terms_for_a_language_let_its_articles_in() -> None:
     for url, language in (("https://e.org/uk", None), ("https://e.org/plain", "en")):
         candidate = Candidate(url=url, title=UK_TITLE, topic="t", text=UK_TEXT, language=language)
         candidate.language = detect(candidate.title, candidate.body, candidate.language)
-        stored.append(ingestor.is_relevant(candidate))
+        stored.append(admit(candidate, ingestor.gate("t"))[0])
     assert stored == [True, False]  # detected Ukrainian reads the uk terms; declared en does not
 
 

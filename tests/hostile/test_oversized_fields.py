@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.store.tables import ARTICLE_LIMITS
+from crawler.model import ARTICLE_LIMITS
 from tests.conftest import write_config
 from tests.feeds import Entry, rss
 from tests.servers import Response
