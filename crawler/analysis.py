@@ -47,15 +47,19 @@ def admit(candidate: Candidate, gate: RelevanceGate | None) -> tuple[bool, list[
 
 
 def gate_entries(spec: AnalysisSpec | None, candidates: list[Candidate]) -> None:
-    """`admit` each of a feed's entries under its topic's spec, beside the feed's parse:
-    on a first crawl the gate was half the event loop's CPU."""
+    """`admit` each of a feed's entries under its topic's spec, beside the feed's parse,
+    and `analyse` those kept, as ingest would next: on a first crawl the gate was half
+    the event loop's CPU, and reading the status of what it keeps most of the rest."""
     if spec is None or spec.topic is None:
         return
     gate = _GATES.get(spec.topic)
     if gate is None:
         gate = _GATES[spec.topic] = make_gate(TopicSettings.model_validate_json(spec.topic))
     for candidate in candidates:
-        candidate.admission = Admission(spec.topic, *admit(candidate, gate))
+        kept, cut = admit(candidate, gate)
+        candidate.admission = Admission(spec.topic, kept, cut)
+        if kept:
+            candidate.analysis = analyse(spec, candidate.title, candidate.body, candidate.language)
 
 
 def analyse(spec: AnalysisSpec, title: str, body: str, language: str | None = None) -> PageAnalysis:

@@ -1,5 +1,5 @@
-"""A source's first crawl tidies and gates its entries beside the feed's parse, in the
-worker, and ingest stores exactly what it would have stored gating them itself."""
+"""A source's first crawl tidies, gates and reads its entries beside the feed's parse, in
+the worker, and ingest stores exactly what it would have stored doing it all itself."""
 
 from __future__ import annotations
 
@@ -65,6 +65,8 @@ def test_entries_gated_beside_the_parse_are_stored_as_ingest_alone_would(
 
     gated = read_feed(_feed(), url=URL, source=source, gate=spec).candidates
     assert all(c.admission is not None for c in gated)
+    kept = [c for c in gated if c.admission and c.admission.relevant]
+    assert kept and all(c.analysis and c.analysis.verdict for c in kept)  # status read too
     plain = parse_feed_document(_feed(), url=URL, source=source).candidates
     assert all(c.admission is None for c in plain)
 
