@@ -4,8 +4,8 @@ about its topic, its fingerprint and its status.
 The relevance gate, fingerprinting and the status readers (model or rules) are pure CPU,
 like parsing and extraction. The crawl runs them in the workers, beside a feed's parse
 (`gate_entries`, on a source's first crawl) and trafilatura (`read_page`), so the
-process that runs the event loop only stores. Ingest takes a result only when it was worked out
-under the settings it would use itself; otherwise it works it out again.
+process that runs the event loop only stores. Ingest takes a result only when it was
+worked out under the settings it would use itself; otherwise it works it out again.
 """
 
 from __future__ import annotations

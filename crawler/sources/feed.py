@@ -283,8 +283,9 @@ def read_feed(
     headers: dict[str, str] | None = None,
     gate: AnalysisSpec | None = None,
 ) -> ParsedFeed:
-    """`parse_feed_document`, then, given the topic's spec, each entry tidied and gated
-    (`crawler.analysis.gate_entries`) in the worker that parsed it, not on the loop."""
+    """`parse_feed_document`, then, given the topic's spec, each entry tidied and gated,
+    and those kept fingerprinted and read (`crawler.analysis.gate_entries`), in the
+    worker that parsed it, not on the loop."""
     parsed = parse_feed_document(body, url=url, source=source, headers=headers)
     try:
         gate_entries(gate, parsed.candidates)
@@ -308,7 +309,7 @@ async def poll_feed(
     gate: AnalysisSpec | None = None,
 ) -> PollResult:
     """Poll one feed once into `into` (or a new result); errors are recorded, never raised.
-    With `gate`, the entries are tidied and gated beside the parse (`read_feed`)."""
+    With `gate`, the entries are tidied, gated and read beside the parse (`read_feed`)."""
     headers: dict[str, str] = {}
     if etag:
         headers["If-None-Match"] = etag
