@@ -46,16 +46,13 @@ LEDE_CHARS = 600
 _REASONS = ("negated", "modal", "demand", "historical", "other conflict")
 
 _WORD = re.compile(r"\w[\w'’-]*\w|\w", re.UNICODE)
-_SPACE = re.compile(r"\s+")
 _MASK = (1 << HASH_BITS) - 1
 
 
-def _normalise(text: str) -> str:
-    return _SPACE.sub(" ", text.replace("’", "'").replace("`", "'")).strip().casefold()
-
-
 def words(text: str) -> list[str]:
-    return _WORD.findall(_normalise(text))
+    """The casefolded words, apostrophes as one. Whitespace needs no tidying: no word
+    holds any, and any run of it parts words alike."""
+    return _WORD.findall(text.replace("’", "'").replace("`", "'").casefold())
 
 
 def _word_grams(tokens: list[str]) -> list[str]:
@@ -172,7 +169,8 @@ def _part_ids(tokens: list[str], view: int, mark: str, ids: list[int]) -> None:
     _hashed(_concept_grams(tokens, mark), CONCEPTS, ids)
 
 
-def _counted(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def counted(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ids, in order, and how often each occurs."""
     indices, counts = np.unique(np.array(ids, np.int64), return_counts=True)
     return indices, counts.astype(np.float32)
 
@@ -199,17 +197,17 @@ class Featurizer:
         _part_ids(title_words, TITLE_WORDS, "t ", ids)
         _part_ids(lede_words, LEDE_WORDS, "l ", ids)
         _char_ids(title_words + lede_words, ids)
-        return _counted(ids)
+        return counted(ids)
 
-    def screen_view(self, title: str, text: str) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The headline's and the lede's word and concept views, each apart, without the
-        character n-grams and the rules: what the relevance screen reads, for a third of
-        the cost (`model.SCREEN`)."""
+    def screen_view(self, title: str, text: str) -> tuple[list[int], list[int]]:
+        """The feature ids of the headline's and the lede's word and concept views, each
+        apart, without the character n-grams and the rules: what the relevance screen
+        reads, for a third of the cost (`model.SCREEN`)."""
         head: list[int] = []
         body: list[int] = []
         _part_ids(words(title), TITLE_WORDS, "t ", head)
         _part_ids(words(lede(text)), LEDE_WORDS, "l ", body)
-        return [_counted(head), _counted(body)]
+        return head, body
 
     def rule_features(self, title: str, text: str) -> np.ndarray:
         sentences = self.rules.sentences(title, lede(text))
