@@ -255,13 +255,15 @@ class Ingestor:
         report = IngestReport(seen=len(candidates))
         if not candidates:  # a feed answering 304: nothing to look up
             return report
-        report.notes += self.index.prepare(session)
         # Stored URLs first (one query): a feed that resends what it sent is not read again.
         unstored = self._unstored(session, candidates, report)
         kept = {id(c) for c in self._relevant([c for c, _ in unstored], report)}
         first = {url: c for c, url in reversed(unstored) if id(c) in kept}  # a URL's first
         fresh = [(c, url) for c, url in unstored if first.get(url) is c]
         report.duplicates += len(kept) - len(fresh)
+        if not fresh:  # nothing to deduplicate: the index need not catch up (a query)
+            return report
+        report.notes += self.index.prepare(session)
         analysed = [(c, url, *self._fingerprint(c)) for c, url in fresh]
         try:
             batch, decided = self._decide_all(session, analysed, now)
