@@ -174,6 +174,7 @@ def _run_side(name: str, base: str, args: argparse.Namespace) -> dict[str, Any]:
         subprocess.run(  # this checkout's code in the fork server too (bench_feeds.py)
             [*command, "--pages", str(args.pages), "--per-host", str(args.per_host)],
             check=True,
+            cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         result: dict[str, Any] = json.loads(out.read_text())

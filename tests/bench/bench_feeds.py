@@ -198,10 +198,12 @@ def _run_side(name: str, base: str, count: int, code: Path = ROOT) -> dict[str, 
         script = code / "tests" / "bench" / "bench_feeds.py"
         command = [sys.executable, str(script), "--side", name, "--base", base]
         # The checkout's own code in every process of the side: the fork server imports
-        # its preloads by the interpreter's path, not the parent's sys.path.
+        # its preloads by the interpreter's path, not the parent's sys.path, and that
+        # path starts with the working directory (it runs `python -c`), then PYTHONPATH.
         subprocess.run(
             [*command, "--feeds", str(count), "--out", str(out)],
             check=True,
+            cwd=code,
             env={**os.environ, "PYTHONPATH": str(code)},
         )
         result: dict[str, Any] = json.loads(out.read_text())
