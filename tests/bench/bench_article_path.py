@@ -44,6 +44,7 @@ from crawler.settings import NetworkSettings, SourceSettings, TopicSettings
 from crawler.store.ingest import Ingestor
 from scheduler.database import open_database
 from tests.bench.bench_feeds import _measure, figure, median_of, tree_cpu
+from tests.bench.checkout import precompile
 
 ROOT = Path(__file__).resolve().parents[2]
 SIDES = ("bare", "pipeline")
@@ -195,6 +196,7 @@ def main() -> None:
     if args.side:
         side(args.side, args.base, args.pages, args.per_host, args.out)
         return
+    precompile(ROOT)
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     server = multiprocessing.Process(target=_serve, args=(queue, args.pages), daemon=True)
     server.start()

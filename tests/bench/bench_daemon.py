@@ -39,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.checkout import precompile  # noqa: E402
 from tests.bench.feedserver import FeedServer, make_feeds  # noqa: E402
 from tests.soak.soak import descendants  # noqa: E402
 
@@ -273,6 +274,8 @@ def main() -> None:
     feeds = make_feeds(args.feeds)
     paths = list(feeds)
     codes = [ROOT, *[c.resolve() for c in args.code]]
+    for code in codes:
+        precompile(code)
     results: dict[Path, list[Run]] = {c: [] for c in codes}
     with FeedServer(feeds) as server:
         time.sleep(0.3)

@@ -50,6 +50,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.checkout import precompile  # noqa: E402
 from tests.bench.feedserver import FeedServer, make_feeds  # noqa: E402
 
 OPTIONS = {"sanitize_html": False, "resolve_relative_uris": False}
@@ -234,6 +235,8 @@ def main() -> None:
     sides += ["reader"] if _available("reader") else []
     other = f"pw-{args.code.resolve().name}" if args.code else None
     sides += [other] if other else []
+    for code in (ROOT, *([args.code.resolve()] if args.code else [])):
+        precompile(code)
     feeds = make_feeds(args.feeds)
     entries = sum(body.count(b"<item>") for body in feeds.values())
     print(f"{args.feeds} feeds, {entries} entries, {sum(map(len, feeds.values())) / 1e6:.1f} MB")
