@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import fastfeedparser
@@ -23,12 +23,14 @@ from feedparser.encodings import convert_to_utf8
 from lxml import etree
 
 from crawler.analysis import gate_entries
-from crawler.fetch.http import FetchError, HttpFetcher
 from crawler.fetch.urls import canonical_or_none, outlet_of
 from crawler.model import AnalysisSpec, Candidate, PollResult
 from crawler.runtime import workers
 from crawler.settings import SourceSettings
 from crawler.sources import SourceRun
+
+if TYPE_CHECKING:  # the parsing workers import this module and never fetch
+    from crawler.fetch.http import HttpFetcher
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, "
@@ -315,6 +317,8 @@ async def poll_feed(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    from crawler.fetch.http import FetchError  # imported by whoever made `fetcher`
+
     poll = into if into is not None else PollResult(source.name)
     poll.etag, poll.last_modified = etag, last_modified
     try:
