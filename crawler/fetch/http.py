@@ -29,20 +29,11 @@ import aiohttp
 import httpx
 
 from crawler.clock import as_utc, utcnow
+from crawler.fetch.errors import FetchError
 from crawler.fetch.guard import BlockedURL, check_scheme, check_url
 from crawler.settings import MAX_REDIRECTS, NetworkSettings
 
 GZIP_MAGIC = b"\x1f\x8b"
-
-
-class FetchError(Exception):
-    """A fetch that failed, with a reason fit for `sources` and `crawl --json`."""
-
-    def __init__(self, reason: str, *, status: int | None = None, retry_after: str | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.retry_after = retry_after
 
 
 @dataclass

@@ -23,6 +23,7 @@ from feedparser.encodings import convert_to_utf8
 from lxml import etree
 
 from crawler.analysis import gate_entries
+from crawler.fetch.errors import FetchError
 from crawler.fetch.urls import canonical_or_none, outlet_of
 from crawler.model import AnalysisSpec, Candidate, PollResult
 from crawler.runtime import workers
@@ -317,8 +318,6 @@ async def poll_feed(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    from crawler.fetch.http import FetchError  # imported by whoever made `fetcher`
-
     poll = into if into is not None else PollResult(source.name)
     poll.etag, poll.last_modified = etag, last_modified
     try:
