@@ -158,6 +158,7 @@ class Crawl:
         self._state: dict[str, Stored] = dict(known or {})
         self.defer = defer
         self.deferred: dict[str, Validators] = {}
+        self._settled: dict[str, tuple[Validators, datetime]] = {}
         self._fetcher: HttpFetcher | None = None
 
     async def run(self, sources: Sequence[SourceSettings]) -> CrawlReport:
@@ -168,9 +169,35 @@ class Crawl:
         with session_scope(self.engine) as session:
             rows = sync_sources(session, enabled)
             self._state = {name: Stored.of(row) for name, row in rows.items()}
-        async with HttpFetcher(self.network) as fetcher:
-            await asyncio.gather(*(self.run_source(fetcher, s) for s in enabled))
+        try:
+            async with HttpFetcher(self.network) as fetcher:
+                await asyncio.gather(*(self.run_source(fetcher, s) for s in enabled))
+        finally:
+            self._record_settled()
         return self.report
+
+    def _record_settled(self) -> None:
+        """The polls that stored nothing (304s, feeds of known entries), in one
+        transaction: one each was most of an unchanged pass's time."""
+        if not self._settled:
+            return
+        with session_scope(self.engine) as session:
+            rows = {
+                row.name: row
+                for row in session.exec(  # type: ignore[call-overload]
+                    select(Source).where(Source.name.in_(list(self._settled)))  # type: ignore[attr-defined]
+                ).scalars()
+            }
+            for name, ((etag, last_modified, final_url), ended) in self._settled.items():
+                record_success(
+                    rows[name],
+                    ended,
+                    new_articles=0,
+                    etag=etag,
+                    last_modified=last_modified,
+                    final_url=final_url,
+                )
+        self._settled.clear()
 
     def _stored_state(self, name: str) -> Stored:
         """Read once per `run`, else per poll."""
@@ -304,9 +331,13 @@ class Crawl:
             self.report.not_modified += 1
             self.report.source(result.source)["not_modified"] = True
         nothing = not candidates and not result.article_ids and result.error is None
-        if self.defer and validators and nothing:
+        if validators and nothing and (self.defer or self.finish is None):
             result.seconds = time.monotonic() - result.started
-            self.deferred[result.source] = (result.etag, result.last_modified, result.final_url)
+            settled = (result.etag, result.last_modified, result.final_url)
+            if self.defer:  # the caller records it with others
+                self.deferred[result.source] = settled
+            else:  # recorded with the pass's others as it ends (`_record_settled`)
+                self._settled[result.source] = (settled, utcnow())
             return
         now = utcnow()
         with self._ingesting(result, candidates) as session:
