@@ -30,7 +30,7 @@ from crawler.settings import NetworkSettings, SourceSettings
 from crawler.sources import poller
 from crawler.store.db import session_scope
 from crawler.store.ingest import Ingestor, IngestReport
-from crawler.store.sources import record_failure, record_success, sync_sources
+from crawler.store.sources import record_failure, record_success, sources_named, sync_sources
 from crawler.store.tables import Source
 
 Progress = Callable[[str, str], None]
@@ -182,12 +182,7 @@ class Crawl:
         if not self._settled:
             return
         with session_scope(self.engine) as session:
-            rows = {
-                row.name: row
-                for row in session.exec(  # type: ignore[call-overload]
-                    select(Source).where(Source.name.in_(list(self._settled)))  # type: ignore[attr-defined]
-                ).scalars()
-            }
+            rows = sources_named(session, list(self._settled))
             for name, ((etag, last_modified, final_url), ended) in self._settled.items():
                 record_success(
                     rows[name],

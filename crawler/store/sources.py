@@ -24,12 +24,8 @@ def sync_sources(session: Session, sources: Sequence[SourceSettings]) -> dict[st
     Workers starting together may create the same rows: the inserts skip names another
     worker has just written, and every row is then read back.
     """
-    names = [s.name for s in sources]
     _insert_missing(session, sources)
-    rows = {
-        row.name: row
-        for row in session.exec(select(Source).where(Source.name.in_(names))).scalars()  # type: ignore[attr-defined,call-overload]
-    }
+    rows = sources_named(session, [s.name for s in sources])
     for settings in sources:
         row = rows[settings.name]
         if row.url != str(settings.url):
@@ -39,6 +35,14 @@ def sync_sources(session: Session, sources: Sequence[SourceSettings]) -> dict[st
         session.add(row)
     session.flush()
     return rows
+
+
+def sources_named(session: Session, names: Sequence[str]) -> dict[str, Source]:
+    """The rows of these sources, by name: one query."""
+    return {
+        row.name: row
+        for row in session.exec(select(Source).where(Source.name.in_(list(names)))).scalars()  # type: ignore[attr-defined,call-overload]
+    }
 
 
 def _insert_missing(session: Session, sources: Sequence[SourceSettings]) -> None:

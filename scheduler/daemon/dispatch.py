@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
@@ -31,6 +31,7 @@ from crawler.clock import utcnow
 from crawler.model import PollResult
 from crawler.store.db import session_scope
 from crawler.store.leases import claim_sources
+from crawler.store.sources import sources_named
 from crawler.store.tables import Source
 
 CLAIM_LIMIT = 500
@@ -91,13 +92,7 @@ class StateWriter:
             batch, self._pending = self._pending, []
             try:
                 with session_scope(self.engine) as session:
-                    names = [result.source for result, _, _ in batch]
-                    rows = {
-                        row.name: row
-                        for row in session.exec(  # type: ignore[call-overload]
-                            select(Source).where(Source.name.in_(names))  # type: ignore[attr-defined]
-                        ).scalars()
-                    }
+                    rows = sources_named(session, [result.source for result, _, _ in batch])
                     for result, extra, _ in batch:
                         self.apply(session, rows[result.source], result, extra)
             except Exception as exc:  # the database's error, or a bug: each poll hears it
@@ -220,10 +215,7 @@ class Dispatcher:
         """When to look again at sources this worker could not claim."""
         for name in names:
             self.due[name] = now + RETRY_SOON
-        rows = session.exec(  # type: ignore[call-overload]
-            select(Source).where(Source.name.in_(names))  # type: ignore[attr-defined]
-        ).scalars()
-        for row in rows:
+        for row in sources_named(session, names).values():
             interval = self.intervals[row.name]
             if row.lease_until is not None and row.lease_until > now:
                 # Someone else is polling it: look again when they should be done.
