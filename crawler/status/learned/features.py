@@ -202,7 +202,7 @@ class Featurizer:
     def screen_view(self, title: str, text: str) -> tuple[list[int], list[int]]:
         """The feature ids of the headline's and the lede's word and concept views, each
         apart, without the character n-grams and the rules: what the relevance screen
-        reads, for a third of the cost (`model.SCREEN`)."""
+        reads, for a quarter of the cost (`model.SCREEN`)."""
         head: list[int] = []
         body: list[int] = []
         _part_ids(words(title), TITLE_WORDS, "t ", head)

@@ -86,7 +86,7 @@ n-grams' top status at 0.7 or 0.6 the skip read dev at 0.705 and 0.695)."""
 
 SCREEN = "screen"
 """The relevance screen: a second relevance head over the word and concept views alone
-(no character n-grams, no rules), a third of the full reading's cost. An article it
+(no character n-grams, no rules), a quarter of the full reading's cost. An article it
 scores below its threshold is not relevant and is never read in full; the threshold is
 the screen score under which it drops 0.1% of the dev items the full gate keeps
 (`train.SCREEN_LOSS`). It only ever turns articles away at the shipped threshold or
