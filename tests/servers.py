@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -172,3 +173,21 @@ def endless(total: int, chunk: int = 65536) -> Iterator[bytes]:
     while sent < total:
         yield block
         sent += len(block)
+
+
+def self_signed_server(folder: Path) -> tuple[LocalHTTPServer, Path]:
+    """An HTTPS server on 127.0.0.1 with a certificate of its own, made with `openssl`,
+    and the certificate's file, for a client to trust or not."""
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return LocalHTTPServer(tls=context).start(), cert

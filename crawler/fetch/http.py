@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import os
+import ssl
 import zlib
 from collections import defaultdict
 from collections.abc import Mapping
@@ -26,7 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import aiohttp
-import httpx
+import certifi
 
 from crawler.clock import as_utc, utcnow
 from crawler.fetch.errors import FetchError
@@ -193,6 +195,19 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme, (parts.hostname or ""), port
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """Verified TLS that trusts what httpx trusts (webhooks and the LLM backend go through
+    httpx): `SSL_CERT_FILE` or `SSL_CERT_DIR` when set, else certifi's bundle. Made here,
+    once a process, rather than by httpx, whose import (and the console library its
+    command line brings) was a tenth of a one-off crawl's start-up."""
+    if cafile := os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=cafile)
+    if capath := os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=capath)
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class HttpFetcher:
     """One aiohttp session with a global and a per-host concurrency limit."""
 
@@ -209,9 +224,7 @@ class HttpFetcher:
         # cookie extraction were most of a 304 poll's CPU (tests/bench/bench_daemon.py).
         # No cookie jar: a cookie one feed sets must never be sent to another.
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(
-                limit=self.network.concurrency, ssl=httpx.create_ssl_context(trust_env=True)
-            ),
+            connector=aiohttp.TCPConnector(limit=self.network.concurrency, ssl=tls_context()),
             headers={"User-Agent": self.network.agent, "Accept-Encoding": "gzip, deflate"},
             timeout=aiohttp.ClientTimeout(
                 sock_connect=self.network.connect_timeout, sock_read=self.network.read_timeout

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +24,7 @@ import pytest
 from tests.conftest import write_config
 from tests.deploy.unit import unit_sections
 from tests.feeds import Entry, rss
-from tests.servers import LocalHTTPServer, Response
+from tests.servers import LocalHTTPServer, Response, self_signed_server
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = unit_sections((ROOT / "deploy" / "peacewatch.service").read_text())["Service"]
@@ -63,22 +62,6 @@ umask 0077
 exec setpriv --reuid=61234 --regid=61234 --clear-groups --no-new-privs \
   --inh-caps=-all --bounding-set=-all "$@"
 """
-
-
-def _tls_server(tmp_path: Path) -> LocalHTTPServer:
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
-            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
-            *("-addext", "subjectAltName=IP:127.0.0.1"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    return LocalHTTPServer(tls=context).start()
 
 
 def _article(n: int) -> bytes:
@@ -138,7 +121,7 @@ def test_the_unit_declares_the_restrictions_this_test_applies() -> None:
 def test_a_crawl_of_https_pages_works_under_the_units_restrictions(
     tmp_path: Path, http_server: LocalHTTPServer
 ) -> None:
-    pages = _tls_server(tmp_path)
+    pages, _ = self_signed_server(tmp_path)
     try:
         entries = [
             Entry(
