@@ -27,11 +27,15 @@ _TOOLS: dict[AnalysisSpec, tuple[DedupSettings, Classifier | None]] = {}
 _GATES: dict[str, RelevanceGate] = {}
 
 
-def admit(candidate: Candidate, gate: RelevanceGate | None) -> tuple[bool, list[str]]:
+def admit(
+    candidate: Candidate, gate: RelevanceGate | None, scored: PageAnalysis | None = None
+) -> tuple[bool, list[str]]:
     """Tidy the candidate as it is stored and ask the topic's gate: whether it is about
     the topic (its score kept in `relevance`), and the fields cut to the stored limits.
     The summary's HTML is turned into text only past the prefilter, and the language is
-    detected only for what is kept (the gate does not read it), before the cut."""
+    detected only for what is kept (the gate does not read it), before the cut.
+    `scored`, a worker's analysis of the candidate's page under the gate's topic, gives
+    its score when it read the same text in the same declared language."""
     candidate.title = one_line(candidate.title)
     if gate is not None and not gate.may_pass(candidate.title, candidate.body, candidate.language):
         return False, []
@@ -39,11 +43,30 @@ def admit(candidate: Candidate, gate: RelevanceGate | None) -> tuple[bool, list[
     whole = candidate.title, candidate.body
     cut = candidate.bound()
     if gate is not None:
-        candidate.relevance = gate.score(candidate.title, candidate.body, candidate.language)
+        candidate.relevance = _score(candidate, gate, scored)
         if candidate.relevance < gate.threshold:
             return False, cut
     candidate.language = detect(*whole, candidate.language)
     return True, cut
+
+
+def _score(candidate: Candidate, gate: RelevanceGate, scored: PageAnalysis | None) -> float:
+    if (
+        scored is not None
+        and scored.relevance is not None
+        and (scored.title, scored.body, scored.declared)
+        == (candidate.title, candidate.body, candidate.language)
+    ):
+        return scored.relevance
+    return gate.score(candidate.title, candidate.body, candidate.language)
+
+
+def _gate(topic: str) -> RelevanceGate:
+    """The gate of a topic given as its settings' JSON, made once a process."""
+    gate = _GATES.get(topic)
+    if gate is None:
+        gate = _GATES[topic] = make_gate(TopicSettings.model_validate_json(topic))
+    return gate
 
 
 def gate_entries(spec: AnalysisSpec | None, candidates: list[Candidate]) -> None:
@@ -52,9 +75,7 @@ def gate_entries(spec: AnalysisSpec | None, candidates: list[Candidate]) -> None
     the event loop's CPU, and reading the status of what it keeps most of the rest."""
     if spec is None or spec.topic is None:
         return
-    gate = _GATES.get(spec.topic)
-    if gate is None:
-        gate = _GATES[spec.topic] = make_gate(TopicSettings.model_validate_json(spec.topic))
+    gate = _gate(spec.topic)
     for candidate in candidates:
         kept, cut = admit(candidate, gate)
         candidate.admission = Admission(spec.topic, kept, cut)
@@ -83,10 +104,16 @@ def read_page(
 ) -> tuple[ExtractedPage, PageAnalysis | None]:
     """Extract a page and, given a spec, analyse its text under the title and declared
     language ingest will use (the entry's own title, else the page's; the page's language,
-    else the feed's): what a crawl's worker runs per page."""
+    else the feed's), and score its relevance as ingest's gate would (the reading has
+    just worked out most of it): what a crawl's worker runs per page."""
     from crawler.extract.article import extract_article  # trafilatura: for pages only
 
     page = extract_article(html, url)
     if spec is None or page.error or not page.text:
         return page, None
-    return page, analyse(spec, one_line(title or page.title), page.text, page.language or language)
+    declared = page.language or language
+    analysis = analyse(spec, one_line(title or page.title), page.text, declared)
+    if spec.topic is not None:
+        analysis.relevance = _gate(spec.topic).score(analysis.title, analysis.body, declared)
+        analysis.declared = declared
+    return page, analysis

@@ -97,6 +97,11 @@ class PageAnalysis:
     verdict: Classification | None
     language: str | None = None
     """The language the verdict was read in; ingest takes it only in the same one."""
+    relevance: float | None = None
+    """The topic gate's score of `title` and `body` (pages only), so that the crawling
+    process need not read a page's relevance again; ingest takes it for the same text
+    in the same declared language (`declared`)."""
+    declared: str | None = None
 
 
 ARTICLE_LIMITS: dict[str, int] = {

@@ -303,7 +303,9 @@ class Ingestor:
             if admission is not None and spec is not None and admission.topic == spec.topic:
                 kept, cut = admission.relevant, admission.cut
             else:
-                kept, cut = admit(candidate, self.gate(candidate.topic))
+                done = candidate.analysis
+                scored = done if done is not None and done.spec == spec else None
+                kept, cut = admit(candidate, self.gate(candidate.topic), scored)
             if cut:
                 report.truncated[candidate.url] = cut
             if kept:

@@ -2,6 +2,7 @@
 storage, beside bare `trafilatura.extract` on the same HTML, CPU for CPU.
 
 Run: python tests/bench/bench_article_path.py [--pages 2000] [--runs 3] [--per-host 16]
+[--code DIR]
 
 The pages are distinct stories (see `pages`), every tenth a syndicated copy of the
 one before, so dedup and classification do their full work on each page.
@@ -15,6 +16,8 @@ database. CPU
 is that of the side's whole process tree, from /proc (peacewatch: the crawling
 process, its fork server and its parsing workers; the page server is not counted);
 the fresh figure includes interpreter start and imports.
+`--code DIR` adds the peacewatch side of another checkout (the code before a change), run
+by that checkout's own copy of this benchmark, in the same rotation.
 Quoted: medians of the runs' per-run ratios. Target: peacewatch's CPU per page <= 1.5x
 of bare extraction.
 """
@@ -48,6 +51,8 @@ from tests.bench.checkout import precompile
 
 ROOT = Path(__file__).resolve().parents[2]
 SIDES = ("bare", "pipeline")
+OTHER = "pw-other"
+"""`--code`'s side: the pipeline of another checkout."""
 COPY_EVERY = 10
 """Every tenth page is a syndicated copy of the page before it (a near duplicate)."""
 
@@ -167,16 +172,17 @@ def side(name: str, base: str, n: int, per_host: int, out: Path) -> None:
     out.write_text(json.dumps(result))
 
 
-def _run_side(name: str, base: str, args: argparse.Namespace) -> dict[str, Any]:
+def _run_side(name: str, base: str, args: argparse.Namespace, code: Path = ROOT) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.json"
         spawned = time.time()
-        command = [sys.executable, __file__, "--side", name, "--base", base, "--out", str(out)]
-        subprocess.run(  # this checkout's code in the fork server too (bench_feeds.py)
+        script = code / "tests" / "bench" / "bench_article_path.py"
+        command = [sys.executable, str(script), "--side", name, "--base", base, "--out", str(out)]
+        subprocess.run(  # the checkout's code in the fork server too (bench_feeds.py)
             [*command, "--pages", str(args.pages), "--per-host", str(args.per_host)],
             check=True,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=code,
+            env={**os.environ, "PYTHONPATH": str(code)},
         )
         result: dict[str, Any] = json.loads(out.read_text())
     result["fresh_wall"] = result["fresh"]["end"] - spawned
@@ -189,6 +195,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--per-host", type=int, default=16)
+    parser.add_argument("--code", type=Path, help="another checkout's peacewatch, beside")
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -196,21 +203,33 @@ def main() -> None:
     if args.side:
         side(args.side, args.base, args.pages, args.per_host, args.out)
         return
-    precompile(ROOT)
+    other = OTHER if args.code else None
+    for code in (ROOT, args.code) if args.code else (ROOT,):
+        precompile(code)
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     server = multiprocessing.Process(target=_serve, args=(queue, args.pages), daemon=True)
     server.start()
     base = queue.get(timeout=120)
     n = args.pages
-    runs: dict[str, list[dict[str, Any]]] = {s: [] for s in SIDES}
+    sides = [*SIDES, OTHER] if other else list(SIDES)
+    runs: dict[str, list[dict[str, Any]]] = {s: [] for s in sides}
     for attempt in range(args.runs):
-        for name in SIDES if attempt % 2 == 0 else SIDES[::-1]:
-            runs[name].append(_run_side(name, base, args))
+        for name in sides if attempt % 2 == 0 else sides[::-1]:
+            if name == OTHER:
+                runs[name].append(_run_side("pipeline", base, args, args.code))
+            else:
+                runs[name].append(_run_side(name, base, args))
         b, p = runs["bare"][-1], runs["pipeline"][-1]
         print(
             f"run {attempt + 1}: CPU ms/page fresh bare {b['fresh_cpu'] * 1e3 / n:.2f}, "
             f"peacewatch {p['fresh_cpu'] * 1e3 / n:.2f}; warm bare {b['warm']['cpu'] * 1e3 / n:.2f}"
             f", peacewatch {p['warm']['cpu'] * 1e3 / n:.2f}"
+            + (
+                f"; {OTHER} fresh {runs[OTHER][-1]['fresh_cpu'] * 1e3 / n:.2f}, "
+                f"warm {runs[OTHER][-1]['warm']['cpu'] * 1e3 / n:.2f}"
+                if other
+                else ""
+            )
         )
     server.terminate()
     server.join(5)
@@ -220,8 +239,8 @@ def main() -> None:
     def med(name: str, key: str) -> float:
         return median_of(runs, name, key)
 
-    def ratio(key: str) -> float:
-        pairs = zip(runs["pipeline"], runs["bare"], strict=True)
+    def ratio(key: str, side: str = "pipeline", base: str = "bare") -> float:
+        pairs = zip(runs[side], runs[base], strict=True)
         return statistics.median(get(p, key) / get(b, key) for p, b in pairs)
 
     stored = runs["pipeline"][-1]["stored"]
@@ -237,6 +256,14 @@ def main() -> None:
         b, p = med("bare", key) * scale, med("pipeline", key) * scale
         print(f"{label:36} {b:13.2f} {p:11.2f} {ratio(key):6.2f}x")
     print("ratio: peacewatch / bare, median of the runs' ratios; target: CPU <= 1.5x")
+    if other:
+        print(
+            f"{OTHER} ({args.code}): CPU ms/page fresh {med(OTHER, 'fresh_cpu') * 1e3 / n:.2f}, "
+            f"warm {med(OTHER, 'warm.cpu') * 1e3 / n:.2f}; {ratio('fresh_cpu', OTHER):.2f}x "
+            f"/ {ratio('warm.cpu', OTHER):.2f}x bare; this checkout's CPU "
+            f"{ratio('fresh_cpu', 'pipeline', OTHER):.2f}x / "
+            f"{ratio('warm.cpu', 'pipeline', OTHER):.2f}x its own, fresh / warm"
+        )
 
 
 if __name__ == "__main__":
