@@ -24,6 +24,7 @@ import math
 import re
 import tomllib
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -55,8 +56,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.replace("’", "'").replace("`", "'").casefold())
 
 
-def _word_grams(tokens: list[str]) -> list[str]:
-    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+Gram = str | tuple[str, str]
+"""A word or a character n-gram, or a pair of neighbouring words (hashed as "a b")."""
+
+
+def _word_grams(tokens: list[str]) -> list[Gram]:
+    return [*tokens, *itertools.pairwise(tokens)]
 
 
 def _char_grams(tokens: list[str], low: int = 2, high: int = 5) -> list[str]:
@@ -73,12 +78,16 @@ def _char_grams(tokens: list[str], low: int = 2, high: int = 5) -> list[str]:
 
 
 CACHED = 200_000
-"""Most words and n-grams whose hashes are remembered (a few tens of MB at most); past
+"""Most words and n-grams whose ids are remembered (a few tens of MB at most); past
 that the memory starts afresh. A feed's words repeat across its entries and a day's
 news repeats its words, so most grams are hashed once: featurising costs a fifth of
 hashing every gram every time, with the same features in the same order."""
 
-_GRAM_HASHES: dict[str, int] = {}
+_VIEW_IDS: tuple[dict[Gram, int], ...] = ({}, {}, {}, {})
+"""Per view, each gram's feature id. Pairs of words are kept as the tuples `pairwise`
+makes, so that a known pair is looked up without building its string, and the ids are
+kept whole, so that a headline's or a lede's lookups run in C: the screen's view of an
+entry of the feed benchmark 31.0 -> 25.7 us, the screen 46 -> 42 us."""
 _WORD_CHARS: dict[str, list[int]] = {}
 _WORD_CONCEPTS: dict[str, tuple[str, ...]] = {}
 
@@ -89,16 +98,20 @@ def _remembered(cache: dict[str, Any]) -> dict[str, Any]:
     return cache
 
 
-def _hashed(grams: list[str], view: int, ids: list[int]) -> None:
+def _hashed(grams: Sequence[Gram], view: int, ids: list[int]) -> None:
     """Append each gram's feature id in `view` to `ids`."""
-    cache = _remembered(_GRAM_HASHES)
+    cache = _VIEW_IDS[view]
     found = list(map(cache.get, grams))  # most grams are known: one pass in C
     if None in found:
+        if sum(map(len, _VIEW_IDS)) > CACHED:
+            for each in _VIEW_IDS:
+                each.clear()
+        base = view << HASH_BITS
         for i, gram in enumerate(grams):
             if found[i] is None:
-                found[i] = cache[gram] = zlib.crc32(gram.encode()) & _MASK
-    base = view << HASH_BITS
-    ids += [base | hashed for hashed in cast(list[int], found)]
+                text = gram if isinstance(gram, str) else " ".join(gram)
+                found[i] = cache[gram] = base | (zlib.crc32(text.encode()) & _MASK)
+    ids += cast(list[int], found)
 
 
 def _char_ids(tokens: list[str], ids: list[int]) -> None:
