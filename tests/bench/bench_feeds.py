@@ -3,8 +3,9 @@
 Run: python tests/bench/bench_feeds.py [--feeds 300] [--runs 3] [--code DIR]
 (`reader`, the peer, comes with `pip install '.[bench]'`; without it its row is left out.)
 
-Every side runs in a fresh process, in rotating order, against the same local feeds
-(tests/bench/feedserver.py, its own process), and does its work twice: the first round
+Every side runs in a fresh process, in a new random order each run (seeded by the run's
+number), against the same local feeds (tests/bench/feedserver.py, its own process),
+and does its work twice: the first round
 is the fresh-process figure (wall time counted from the spawn, so interpreter start
 and imports are in it), the second the warm one (same process, workers and caches
 warm, a fresh database again). CPU is that of the side's whole process tree, read
@@ -27,7 +28,7 @@ of waited children). Sides:
   entry stored, its defaults (its own feedparser options: sanitising on).
 
 `--code DIR` adds `pw-DIR`: the peacewatch side of another checkout (the code before a
-change), run by that checkout's own copy of this benchmark, in the same rotation.
+change), run by that checkout's own copy of this benchmark, in the same runs.
 
 Quoted: medians of the runs' per-run ratios. Targets: peacewatch's first crawl from a
 fresh process >= 1.5x faster than the loop; its CPU (all processes) <= 1.3x of bare
@@ -39,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -244,7 +246,10 @@ def main() -> None:
     with FeedServer(feeds) as server:
         time.sleep(0.3)
         for attempt in range(args.runs):
-            order = sides[attempt % len(sides) :] + sides[: attempt % len(sides)]
+            # A new order every run: in a rotation each side always followed the same one
+            # (pw-OLD the long single-core `reader`), so whatever a side leaves behind for
+            # the next (caches, clock speed) favoured the same side in every run.
+            order = random.Random(attempt).sample(sides, len(sides))
             for name in order:
                 if name == other:
                     result = _run_side(PEACEWATCH, server.base, args.feeds, args.code.resolve())
