@@ -5,13 +5,12 @@ Run: python tests/bench/bench_feeds.py [--feeds 300] [--runs 3] [--code DIR]
 
 Every side runs in a fresh process, in a new random order each run (seeded by the run's
 number), against the same local feeds (tests/bench/feedserver.py, its own process),
-and does its work twice: the first round
-is the fresh-process figure (wall time counted from the spawn, so interpreter start
-and imports are in it), the second the warm one (same process, workers and caches
-warm, a fresh database again). CPU is that of the side's whole process tree, read
-from /proc: the side's process, and for peacewatch its fork server, parsing workers
-and resource tracker (live ones directly, exited ones through their parents' counts
-of waited children). Sides:
+and does its work twice: the first round is the fresh-process figure (wall time
+counted from the spawn, so interpreter start and imports are in it), the second the
+warm one (same process, workers and caches warm, a fresh database again). CPU is that
+of the side's whole process tree, read from /proc: the side's process, and for
+peacewatch its fork server, parsing workers and resource tracker (live ones directly,
+exited ones through their parents' counts of waited children). Sides:
 
 - loop: `feedparser.parse(url)` over the feeds one after another, with peacewatch's
   parse options (`sanitize_html=False, resolve_relative_uris=False`);
