@@ -83,9 +83,12 @@ def gate_entries(spec: AnalysisSpec | None, candidates: list[Candidate]) -> None
             candidate.analysis = analyse(spec, candidate.title, candidate.body, candidate.language)
 
 
-def analyse(spec: AnalysisSpec, title: str, body: str, language: str | None = None) -> PageAnalysis:
-    """Fingerprint `title` and `body`, and read their status if a worker can, in the
-    language ingest will store: the declared one (`language`), else by their letters."""
+def analyse(
+    spec: AnalysisSpec, title: str, body: str, language: str | None = None, *, read: bool = True
+) -> PageAnalysis:
+    """Fingerprint `title` and `body`, and read their status if a worker can and `read`
+    asks it to, in the language ingest will store: the declared one (`language`), else by
+    their letters. Without a verdict, ingest reads the status itself if it keeps them."""
     tools = _TOOLS.get(spec)
     if tools is None:
         dedup = DedupSettings.model_validate_json(spec.dedup)
@@ -95,25 +98,31 @@ def analyse(spec: AnalysisSpec, title: str, body: str, language: str | None = No
         tools = _TOOLS[spec] = (dedup, reader)
     dedup, reader = tools
     language = detect(title, body, language)
-    verdict = reader(title, body, language) if reader is not None else None
+    verdict = reader(title, body, language) if reader is not None and read else None
     return PageAnalysis(title, body, spec, fingerprint(title, body, dedup), verdict, language)
 
 
 def read_page(
     html: str, url: str | None, spec: AnalysisSpec | None, title: str, language: str | None = None
 ) -> tuple[ExtractedPage, PageAnalysis | None]:
-    """Extract a page and, given a spec, analyse its text under the title and declared
-    language ingest will use (the entry's own title, else the page's; the page's language,
-    else the feed's), and score its relevance as ingest's gate would (the reading has
-    just worked out most of it): what a crawl's worker runs per page."""
+    """Extract a page and, given a spec, score its relevance as ingest's gate would and
+    analyse its text, under the title and declared language ingest will use (the entry's
+    own title, else the page's; the page's language, else the feed's): what a crawl's
+    worker runs per page. The status of a page the gate turns away is not read: ingest
+    would drop it unread."""
     from crawler.extract.article import extract_article  # trafilatura: for pages only
 
     page = extract_article(html, url)
     if spec is None or page.error or not page.text:
         return page, None
     declared = page.language or language
-    analysis = analyse(spec, one_line(title or page.title), page.text, declared)
+    title = one_line(title or page.title)
+    relevance: float | None = None
+    read = True
     if spec.topic is not None:
-        analysis.relevance = _gate(spec.topic).score(analysis.title, analysis.body, declared)
-        analysis.declared = declared
+        gate = _gate(spec.topic)
+        relevance = gate.score(title, page.text, declared)
+        read = relevance >= gate.threshold
+    analysis = analyse(spec, title, page.text, declared, read=read)
+    analysis.relevance, analysis.declared = relevance, declared
     return page, analysis
