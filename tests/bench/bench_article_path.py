@@ -27,13 +27,10 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +44,7 @@ from crawler.settings import NetworkSettings, SourceSettings, TopicSettings
 from crawler.store.ingest import Ingestor
 from scheduler.database import open_database
 from tests.bench.bench_feeds import _measure, figure, median_of, tree_cpu
-from tests.bench.checkout import precompile
+from tests.bench.checkout import precompile, run_side
 
 ROOT = Path(__file__).resolve().parents[2]
 SIDES = ("bare", "pipeline")
@@ -173,19 +170,9 @@ def side(name: str, base: str, n: int, per_host: int, out: Path) -> None:
 
 
 def _run_side(name: str, base: str, args: argparse.Namespace, code: Path = ROOT) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "out.json"
-        spawned = time.time()
-        script = code / "tests" / "bench" / "bench_article_path.py"
-        command = [sys.executable, str(script), "--side", name, "--base", base, "--out", str(out)]
-        subprocess.run(  # the checkout's code in the fork server too (bench_feeds.py)
-            [*command, "--pages", str(args.pages), "--per-host", str(args.per_host)],
-            check=True,
-            cwd=code,
-            env={**os.environ, "PYTHONPATH": str(code)},
-        )
-        result: dict[str, Any] = json.loads(out.read_text())
-    result["fresh_wall"] = result["fresh"]["end"] - spawned
+    arguments = ["--side", name, "--base", base, "--pages", str(args.pages)]
+    result = run_side(code, "bench_article_path.py", [*arguments, "--per-host", str(args.per_host)])
+    result["fresh_wall"] = result["fresh"]["end"] - result["spawned"]
     result["fresh_cpu"] = result["startup_cpu"] + result["fresh"]["cpu"]
     return result
 

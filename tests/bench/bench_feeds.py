@@ -41,7 +41,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,7 +50,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.checkout import precompile  # noqa: E402
+from tests.bench.checkout import precompile, run_side  # noqa: E402
 from tests.bench.feedserver import FeedServer, make_feeds  # noqa: E402
 
 OPTIONS = {"sanitize_html": False, "resolve_relative_uris": False}
@@ -194,22 +193,9 @@ def side(name: str, base: str, count: int, out: Path) -> None:
 
 
 def _run_side(name: str, base: str, count: int, code: Path = ROOT) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "out.json"
-        spawned = time.time()
-        script = code / "tests" / "bench" / "bench_feeds.py"
-        command = [sys.executable, str(script), "--side", name, "--base", base]
-        # The checkout's own code in every process of the side: the fork server imports
-        # its preloads by the interpreter's path, not the parent's sys.path, and that
-        # path starts with the working directory (it runs `python -c`), then PYTHONPATH.
-        subprocess.run(
-            [*command, "--feeds", str(count), "--out", str(out)],
-            check=True,
-            cwd=code,
-            env={**os.environ, "PYTHONPATH": str(code)},
-        )
-        result: dict[str, Any] = json.loads(out.read_text())
-    result["fresh_wall_from_spawn"] = result["fresh"]["end"] - spawned
+    arguments = ["--side", name, "--base", base, "--feeds", str(count)]
+    result = run_side(code, "bench_feeds.py", arguments)
+    result["fresh_wall_from_spawn"] = result["fresh"]["end"] - result["spawned"]
     result["fresh_cpu_from_spawn"] = result["startup_cpu"] + result["fresh"]["cpu"]
     return result
 
