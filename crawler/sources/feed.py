@@ -24,7 +24,7 @@ from lxml import etree
 
 from crawler.analysis import gate_entries
 from crawler.fetch.errors import FetchError
-from crawler.fetch.urls import canonical_or_none, outlet_of
+from crawler.fetch.urls import identity, outlet_of
 from crawler.model import AnalysisSpec, Candidate, PollResult
 from crawler.runtime import workers
 from crawler.settings import SourceSettings
@@ -261,7 +261,6 @@ def parse_feed_document(
         candidates.append(
             Candidate(
                 url=link,
-                canonical=canonical_or_none(link),
                 title=entry.get("title") or "",
                 summary=_entry_summary(entry),
                 published=_entry_time(entry),
@@ -288,12 +287,17 @@ def read_feed(
 ) -> ParsedFeed:
     """`parse_feed_document`, then, given the topic's spec, each entry tidied and gated,
     and those kept fingerprinted and read (`crawler.analysis.gate_entries`), in the
-    worker that parsed it, not on the loop."""
+    worker that parsed it, not on the loop. The canonical URLs ingest looks up are worked
+    out here too, but not for the entries the gate turned away, which ingest drops
+    without looking them up: on a first crawl, most of a feed's entries (~16 us each)."""
     parsed = parse_feed_document(body, url=url, source=source, headers=headers)
     try:
         gate_entries(gate, parsed.candidates)
     except Exception:  # a gate that cannot load here: the entries as parsed; ingest gates
-        return parse_feed_document(body, url=url, source=source, headers=headers)
+        parsed = parse_feed_document(body, url=url, source=source, headers=headers)
+    for candidate in parsed.candidates:
+        if candidate.admission is None or candidate.admission.relevant:
+            identity(candidate)
     return parsed
 
 

@@ -31,6 +31,7 @@ from crawler.dedup.story import Deduplicator
 from crawler.fetch.urls import identity, redact_url
 from crawler.model import (
     ARTICLE_LIMITS,
+    Admission,
     AnalysisSpec,
     Candidate,
     Classification,
@@ -255,8 +256,9 @@ class Ingestor:
         report = IngestReport(seen=len(candidates))
         if not candidates:  # a feed answering 304: nothing to look up
             return report
-        # Stored URLs first (one query): a feed that resends what it sent is not read again.
-        unstored = self._unstored(session, candidates, report)
+        # What the gate turned away beside the feed's parse is dropped unlooked-up; then
+        # stored URLs (one query): a feed that resends what it sent is not read again.
+        unstored = self._unstored(session, self._not_turned_away(candidates, report), report)
         kept = {id(c) for c in self._relevant([c for c, _ in unstored], report)}
         first = {url: c for c, url in reversed(unstored) if id(c) in kept}  # a URL's first
         fresh = [(c, url) for c, url in unstored if first.get(url) is c]
@@ -294,13 +296,34 @@ class Ingestor:
             self._decide(session, batch, originals, candidate, url, fp, verdict, now, decided)
         return batch, decided
 
+    def _admission(self, candidate: Candidate) -> Admission | None:
+        """The gate's decision made beside the feed's parse, if made under this topic."""
+        admission, spec = candidate.admission, self._specs.get(candidate.topic)
+        if admission is not None and spec is not None and admission.topic == spec.topic:
+            return admission
+        return None
+
+    def _not_turned_away(
+        self, candidates: Sequence[Candidate], report: IngestReport
+    ) -> Sequence[Candidate]:
+        left: list[Candidate] = []
+        for candidate in candidates:
+            admission = self._admission(candidate)
+            if admission is None or admission.relevant:
+                left.append(candidate)
+                continue
+            if admission.cut:
+                report.truncated[candidate.url] = admission.cut
+            report.skipped += 1
+        return left
+
     def _relevant(self, candidates: Sequence[Candidate], report: IngestReport) -> list[Candidate]:
         """The candidates about their topic, tidied as they are stored (`admit`), taking
         the decision made beside the feed's parse when it was made under this topic."""
         relevant: list[Candidate] = []
         for candidate in candidates:
-            admission, spec = candidate.admission, self._specs.get(candidate.topic)
-            if admission is not None and spec is not None and admission.topic == spec.topic:
+            admission, spec = self._admission(candidate), self._specs.get(candidate.topic)
+            if admission is not None:
                 kept, cut = admission.relevant, admission.cut
             else:
                 done = candidate.analysis
