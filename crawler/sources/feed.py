@@ -46,6 +46,7 @@ _ENTRY_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s/>]")
 _DECLARED = re.compile(rb"^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding=[\"']([\w.:-]+)[\"']")
 _COLON_OFFSET = re.compile(rb"\d\d:\d\d(?::\d\d)? +[+-]\d\d:\d\d\s*<")
 """An RFC 822 date with a "+01:00" offset, which fastfeedparser reads as UTC."""
+_ABSOLUTE, _NO_HOST = ("http://", "https://"), ("http:///", "https:///")
 _STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True)
 
 
@@ -119,16 +120,18 @@ def _entry_link(entry: Any, base: str) -> str | None:
         link = entry["id"]
     if not link:
         return None
+    link = str(link).strip()
     try:
-        link = urljoin(base, str(link).strip())
+        if not link.startswith(_ABSOLUTE) or link.startswith(_NO_HOST):
+            link = urljoin(base, link)  # 7 us an entry: most links are absolute already
         parts = urlsplit(link)
         parts.port  # noqa: B018 - raises ValueError for a port that is not one
     except ValueError:  # "http://[", "http://a:99999/": not a link, skip the entry
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    # As parsed: urljoin hands back an absolute link untouched, and urlsplit drops the
-    # control characters and spaces around it ("\x00https://...") that a fetch would not.
+    # As parsed: urlsplit drops the control characters and spaces around a link
+    # ("\x00https://...") that a fetch would not.
     return parts.geturl()
 
 

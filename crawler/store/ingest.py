@@ -256,9 +256,8 @@ class Ingestor:
         report = IngestReport(seen=len(candidates))
         if not candidates:  # a feed answering 304: nothing to look up
             return report
-        # What the gate turned away beside the feed's parse is dropped unlooked-up; then
-        # stored URLs (one query): a feed that resends what it sent is not read again.
-        unstored = self._unstored(session, self._not_turned_away(candidates, report), report)
+        # Stored URLs first (one query): a feed that resends what it sent is not read again.
+        unstored = self._unstored(session, candidates, report)
         kept = {id(c) for c in self._relevant([c for c, _ in unstored], report)}
         first = {url: c for c, url in reversed(unstored) if id(c) in kept}  # a URL's first
         fresh = [(c, url) for c, url in unstored if first.get(url) is c]
@@ -303,19 +302,13 @@ class Ingestor:
             return admission
         return None
 
-    def _not_turned_away(
-        self, candidates: Sequence[Candidate], report: IngestReport
-    ) -> Sequence[Candidate]:
-        left: list[Candidate] = []
-        for candidate in candidates:
-            admission = self._admission(candidate)
-            if admission is None or admission.relevant:
-                left.append(candidate)
-                continue
-            if admission.cut:
-                report.truncated[candidate.url] = admission.cut
-            report.skipped += 1
-        return left
+    def _turned_away(self, candidate: Candidate, report: IngestReport) -> bool:
+        """Whether the gate turned the candidate away beside the feed's parse (counted)."""
+        if (admission := self._admission(candidate)) is None or admission.relevant:
+            return False
+        report.skipped += 1
+        report.truncated.update({candidate.url: admission.cut} if admission.cut else {})
+        return True
 
     def _relevant(self, candidates: Sequence[Candidate], report: IngestReport) -> list[Candidate]:
         """The candidates about their topic, tidied as they are stored (`admit`), taking
@@ -340,7 +333,9 @@ class Ingestor:
     def _unstored(
         self, session: Session, candidates: Sequence[Candidate], report: IngestReport
     ) -> list[tuple[Candidate, str]]:
-        """Each candidate with its canonical URL, where no stored article has that URL."""
+        """Each candidate with its canonical URL, where no stored article has that URL;
+        those the gate turned away beside the feed's parse go unlooked-up, as most do."""
+        candidates = [c for c in candidates if not self._turned_away(c, report)]
         urls = [identity(c) for c in candidates]
         stored = self.known_urls(session, [u for u in urls if u is not None])
         unstored: list[tuple[Candidate, str]] = []
