@@ -92,7 +92,12 @@ def _exists(pid: int) -> bool:
 
 
 # What workers run; imported once in the fork server so each worker starts ready.
-PRELOAD = ["crawler.sources.feed", "crawler.extract.article", "crawler.analysis"]
+PRELOAD = [
+    "crawler.sources.feed",
+    "crawler.extract.article",
+    "crawler.analysis",
+    "crawler.runtime.preload",
+]
 
 
 def _ready() -> bool:
