@@ -61,6 +61,27 @@ def _check_feed(body: bytes) -> None:
         assert isinstance(candidate.title, str) and isinstance(candidate.summary, str)
 
 
+def test_entry_links_resolve_against_the_feed_and_a_link_without_a_host_is_none() -> None:
+    feed = "http://news.example.org/world/feed.xml"
+    links = {
+        "relative": ("../news/1.html", "http://news.example.org/news/1.html"),
+        "absolute, as written": (
+            " http://other.example/a;?b=1#c ",
+            "http://other.example/a;?b=1#c",
+        ),
+        "upper-case scheme": ("HTTPS://Other.example/x", "https://Other.example/x"),
+        "scheme-relative": ("//cdn.example/x", "http://cdn.example/x"),
+        "no host": ("http:///x", "http://news.example.org/x"),
+        "nothing but a scheme": ("http://", None),  # not the feed's own URL
+        "another scheme": ("ftp://files.example/x", None),
+    }
+    body = rss([Entry(name, link) for name, (link, _) in links.items()])
+    candidates, _ = parse_feed(body, url=feed, source=SourceSettings(name="s", url=feed))
+    assert {c.title: c.url for c in candidates} == {
+        name: url for name, (_, url) in links.items() if url is not None
+    }
+
+
 @fuzz(examples=150, deadline_ms=2000)
 @given(st.binary(max_size=4096))
 def test_feed_parser_on_random_bytes(body: bytes) -> None:
