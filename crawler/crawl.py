@@ -325,8 +325,14 @@ class Crawl:
         if result.not_modified:
             self.report.not_modified += 1
             self.report.source(result.source)["not_modified"] = True
+        turned = result.turned_away
+        if turned is not None and not self.ingestor.gates_as(turned.topic):
+            validators = False  # turned away under a topic since changed: read it all again
         nothing = not candidates and not result.article_ids and result.error is None
         if validators and nothing and (self.defer or self.finish is None):
+            if turned is not None:
+                self.report.add(result.source, turned_away(result))
+                result.entries += turned.count
             result.seconds = time.monotonic() - result.started
             settled = (result.etag, result.last_modified, result.final_url)
             if self.defer:  # the caller records it with others
@@ -366,6 +372,7 @@ class Crawl:
         try:
             with session_scope(self.engine) as session:
                 ingest = self.ingestor.ingest(session, candidates, now=utcnow())
+                ingest.merge(turned_away(result))
                 result.entries += ingest.seen
                 result.new_articles += ingest.new_articles
                 result.duplicates += ingest.duplicates
@@ -377,6 +384,14 @@ class Crawl:
                 self.ingestor.forget(ingest)
             raise
         self.report.add(result.source, ingest)
+
+
+def turned_away(result: PollResult) -> IngestReport:
+    """The entries the gate turned away beside the feed's parse, as ingest counts them."""
+    turned = result.turned_away
+    if turned is None:
+        return IngestReport()
+    return IngestReport(seen=turned.count, skipped=turned.count, truncated=dict(turned.cut))
 
 
 def _row(session: Any, name: str) -> Source:

@@ -135,6 +135,18 @@ class Admission:
 
 
 @dataclass
+class TurnedAway:
+    """A feed's entries that its topic's gate turned away beside the parse: not sent
+    back from the worker (on a first crawl, most of them), only counted as ingest would
+    count them, with the fields `Candidate.bound` cut from any of them."""
+
+    topic: str
+    """The topic's settings as JSON they were turned away under (`Admission.topic`)."""
+    count: int = 0
+    cut: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
 class Candidate:
     """What a source knows of one article before it is stored."""
 
@@ -202,6 +214,7 @@ class PollResult:
     retry_after: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     ttl_minutes: int | None = None
+    turned_away: TurnedAway | None = None
     entries: int = 0
     new_articles: int = 0
     duplicates: int = 0

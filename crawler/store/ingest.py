@@ -227,6 +227,11 @@ class Ingestor:
         """Which of these canonical URLs are stored already: one query per batch."""
         return articles.known_urls(session, urls)
 
+    def gates_as(self, topic: str) -> bool:
+        """Whether a gate's decision made under `topic` (settings as JSON) is one ingest
+        would make now: some topic's settings are still those."""
+        return any(spec is not None and spec.topic == topic for spec in self._specs.values())
+
     def analysis_spec(self, topic: str) -> AnalysisSpec | None:
         """What a worker must apply to a page of `topic` for ingest to take its analysis."""
         return self._specs.get(topic)
@@ -302,14 +307,6 @@ class Ingestor:
             return admission
         return None
 
-    def _turned_away(self, candidate: Candidate, report: IngestReport) -> bool:
-        """Whether the gate turned the candidate away beside the feed's parse (counted)."""
-        if (admission := self._admission(candidate)) is None or admission.relevant:
-            return False
-        report.skipped += 1
-        report.truncated.update({candidate.url: admission.cut} if admission.cut else {})
-        return True
-
     def _relevant(self, candidates: Sequence[Candidate], report: IngestReport) -> list[Candidate]:
         """The candidates about their topic, tidied as they are stored (`admit`), taking
         the decision made beside the feed's parse when it was made under this topic."""
@@ -333,9 +330,7 @@ class Ingestor:
     def _unstored(
         self, session: Session, candidates: Sequence[Candidate], report: IngestReport
     ) -> list[tuple[Candidate, str]]:
-        """Each candidate with its canonical URL, where no stored article has that URL;
-        those the gate turned away beside the feed's parse go unlooked-up, as most do."""
-        candidates = [c for c in candidates if not self._turned_away(c, report)]
+        """Each candidate with its canonical URL, where no stored article has that URL."""
         urls = [identity(c) for c in candidates]
         stored = self.known_urls(session, [u for u in urls if u is not None])
         unstored: list[tuple[Candidate, str]] = []
