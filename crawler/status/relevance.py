@@ -147,13 +147,20 @@ class RelevanceGate:
         self.never = TopicQuery((tuple(topic.never),)) if topic.never else None
         self.reader = reader if topic.relevance_by == "model" else None
         if self.reader is None:
-            self.threshold = 1.0
+            self.threshold = self.headline_threshold = 1.0
         elif topic.relevance_threshold is not None:
-            self.threshold = topic.relevance_threshold
+            self.threshold = self.headline_threshold = topic.relevance_threshold
         else:
             self.threshold = self.reader.threshold
+            self.headline_threshold = min(self.reader.headline_threshold, self.threshold)
         # The model's screen was chosen for its own threshold: a lower one reads in full.
         self.screened = self.reader is not None and self.threshold >= self.reader.threshold
+
+    def threshold_for(self, text: str) -> float:
+        """The threshold an article's score must reach: a headline with no text beside it
+        (a feed entry without a description) scores lower on the same news, so the model
+        gives it a lower one (`headline_threshold`), chosen on dev's headlines read alone."""
+        return self.threshold if text and not text.isspace() else self.headline_threshold
 
     def query_for(self, language: str | None) -> TopicQuery:
         """The topic's query with that language's `terms` merged in, if it has any."""
@@ -168,7 +175,8 @@ class RelevanceGate:
         if self.reader is None:
             return self.query_for(language).relevance(title, text)
         floor = self.floor(title, text, language)
-        if floor == math.inf or (self.screened and self.reader.screened_out(title, text)):
+        screened = self.screened and self.threshold_for(text) == self.threshold
+        if floor == math.inf or (screened and self.reader.screened_out(title, text)):
             return 0.0
         score = self.reader.relevance(title, text)
         return 0.0 if score < floor else round(score, 4)
@@ -184,7 +192,7 @@ class RelevanceGate:
         return LONE_GROUP_SCORE if groups == 1 and len(query.groups) > 1 else 0.0
 
     def is_relevant(self, title: str, text: str, language: str | None = None) -> bool:
-        return self.score(title, text, language) >= self.threshold
+        return self.score(title, text, language) >= self.threshold_for(text)
 
     def may_pass(self, title: str, text: str, language: str | None = None) -> bool:
         """False only where `score` would be 0.0 for want of a `must` or a query hit: the

@@ -11,6 +11,8 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from crawler.analysis import admit
+from crawler.model import Candidate
 from crawler.settings import TopicSettings
 from crawler.status import corpus
 from crawler.status.learned.model import DEFAULT_MODEL, LearnedReader, load_reader
@@ -74,6 +76,27 @@ def test_a_headline_naming_one_side_reaches_the_model_and_is_relevant() -> None:
     assert not gate.is_relevant("Premier League: Arsenal beat Chelsea 2-0", "")
     old = RelevanceGate(TopicSettings(relevance="query"))
     assert not old.is_relevant("Trump and Putin to meet in Alaska on Friday", "")
+
+
+def test_a_headline_without_text_is_read_against_the_threshold_chosen_for_headlines() -> None:
+    """A feed entry without a description is scored on its headline alone, which reads
+    lower on the same news. Two real headlines of the test split (devdiscourse.com,
+    2024-08-23; politico.eu, 2025-04-20) that the threshold for articles with text turns
+    away are kept alone and, with a lede that does not make them surer, still gated as
+    articles with text are."""
+    gate = RelevanceGate(TopicSettings(), load_reader())
+    assert gate.headline_threshold < gate.threshold
+    for title in (
+        "Modi Calls for Peace Talks in Historic Kyiv Visit",
+        "Putin violated his own Easter truce hundreds of times, Zelenskyy says",
+    ):
+        assert gate.headline_threshold <= gate.score(title, "") < gate.threshold
+        assert gate.is_relevant(title, "") and gate.is_relevant(title, " \n ")
+        candidate = Candidate(url="https://example.org/a", title=title, topic="t", summary="")
+        assert admit(candidate, gate)[0]
+    # A topic's own threshold holds for both.
+    own = RelevanceGate(TopicSettings(relevance_threshold=0.95), load_reader())
+    assert own.headline_threshold == own.threshold == 0.95
 
 
 def test_must_and_never_terms_override_the_model() -> None:

@@ -242,6 +242,11 @@ class LearnedReader:
             self._none = self.status.classes.index("none")
             self.relevant = _head(data, "relevant")
             self.threshold = float(data["relevant_threshold"])
+            self.headline_threshold = (  # files before it: the one threshold
+                float(data["relevant_threshold_headline"])
+                if "relevant_threshold_headline" in data.files
+                else self.threshold
+            )
             self.screen = _head(data, "screen") if "screen_coef" in data.files else None
             self.screen_threshold = (
                 float(data["screen_threshold"]) if self.screen is not None else 0.0
