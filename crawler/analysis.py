@@ -44,7 +44,7 @@ def admit(
     cut = candidate.bound()
     if gate is not None:
         candidate.relevance = _score(candidate, gate, scored)
-        if candidate.relevance < gate.threshold_for(candidate.body):
+        if candidate.relevance < gate.threshold_for(candidate.title, candidate.body):
             return False, cut
     candidate.language = detect(*whole, candidate.language)
     return True, cut
@@ -122,7 +122,7 @@ def read_page(
     if spec.topic is not None:
         gate = _gate(spec.topic)
         relevance = gate.score(title, page.text, declared)
-        read = relevance >= gate.threshold_for(page.text)
+        read = relevance >= gate.threshold_for(title, page.text)
     analysis = analyse(spec, title, page.text, declared, read=read)
     analysis.relevance, analysis.declared = relevance, declared
     return page, analysis

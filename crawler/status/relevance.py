@@ -122,6 +122,19 @@ class TopicQuery:
         return self.groups_hit(*texts) / len(self.groups)
 
 
+_WORD = re.compile(r"\w+")
+EXTRA_WORDS = 4
+"""Words a text may add to its headline and still say nothing more: an outlet's name."""
+
+
+def only_headline(title: str, text: str) -> bool:
+    """Whether `text` adds at most `EXTRA_WORDS` words to the headline: empty, or the
+    headline again with the outlet's name, as news-search feeds describe their entries."""
+    if len(text) > 2 * len(title) + 100:
+        return False
+    return len(set(_WORD.findall(text.lower())) - set(_WORD.findall(title.lower()))) <= EXTRA_WORDS
+
+
 LONE_GROUP_SCORE = 0.8
 """The model's score an article needs when only one group of the query has a hit
 ("Trump and Putin to meet in Alaska": a leader, no country, no talks word). Chosen on
@@ -156,11 +169,13 @@ class RelevanceGate:
         # The model's screen was chosen for its own threshold: a lower one reads in full.
         self.screened = self.reader is not None and self.threshold >= self.reader.threshold
 
-    def threshold_for(self, text: str) -> float:
-        """The threshold an article's score must reach: a headline with no text beside it
-        (a feed entry without a description) scores lower on the same news, so the model
-        gives it a lower one (`headline_threshold`), chosen on dev's headlines read alone."""
-        return self.threshold if text and not text.isspace() else self.headline_threshold
+    def threshold_for(self, title: str, text: str) -> float:
+        """The threshold an article's score must reach: a headline with nothing beside it
+        but itself (a feed entry without a description, or a news-search feed's, which
+        repeats the headline and names the outlet) scores lower on the same news, so the
+        model gives it a lower one (`headline_threshold`), chosen on dev's headlines read
+        alone."""
+        return self.headline_threshold if only_headline(title, text) else self.threshold
 
     def query_for(self, language: str | None) -> TopicQuery:
         """The topic's query with that language's `terms` merged in, if it has any."""
@@ -175,7 +190,7 @@ class RelevanceGate:
         if self.reader is None:
             return self.query_for(language).relevance(title, text)
         floor = self.floor(title, text, language)
-        screened = self.screened and self.threshold_for(text) == self.threshold
+        screened = self.screened and self.threshold_for(title, text) == self.threshold
         if floor == math.inf or (screened and self.reader.screened_out(title, text)):
             return 0.0
         score = self.reader.relevance(title, text)
@@ -192,7 +207,7 @@ class RelevanceGate:
         return LONE_GROUP_SCORE if groups == 1 and len(query.groups) > 1 else 0.0
 
     def is_relevant(self, title: str, text: str, language: str | None = None) -> bool:
-        return self.score(title, text, language) >= self.threshold_for(text)
+        return self.score(title, text, language) >= self.threshold_for(title, text)
 
     def may_pass(self, title: str, text: str, language: str | None = None) -> bool:
         """False only where `score` would be 0.0 for want of a `must` or a query hit: the

@@ -79,8 +79,9 @@ def test_a_headline_naming_one_side_reaches_the_model_and_is_relevant() -> None:
 
 
 def test_a_headline_without_text_is_read_against_the_threshold_chosen_for_headlines() -> None:
-    """A feed entry without a description is scored on its headline alone, which reads
-    lower on the same news. Two real headlines of the test split (devdiscourse.com,
+    """A feed entry without a description, or whose description only repeats the
+    headline with the outlet's name (news-search feeds), is scored on its headline alone,
+    which reads lower on the same news. Two real headlines of the test split (devdiscourse.com,
     2024-08-23; politico.eu, 2025-04-20) that the threshold for articles with text turns
     away are kept alone and, with a lede that does not make them surer, still gated as
     articles with text are."""
@@ -92,6 +93,7 @@ def test_a_headline_without_text_is_read_against_the_threshold_chosen_for_headli
     ):
         assert gate.headline_threshold <= gate.score(title, "") < gate.threshold
         assert gate.is_relevant(title, "") and gate.is_relevant(title, " \n ")
+        assert gate.is_relevant(title, f"{title}  Politico Europe")  # a news-search feed's
         candidate = Candidate(url="https://example.org/a", title=title, topic="t", summary="")
         assert admit(candidate, gate)[0]
     # A topic's own threshold holds for both.
