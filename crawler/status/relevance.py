@@ -177,6 +177,11 @@ class RelevanceGate:
         alone."""
         return self.headline_threshold if only_headline(title, text) else self.threshold
 
+    def _screens(self, title: str, text: str) -> bool:
+        """Whether the model's screen may turn the article away: it was fitted at the
+        threshold of articles with text."""
+        return self.screened and self.threshold_for(title, text) == self.threshold
+
     def query_for(self, language: str | None) -> TopicQuery:
         """The topic's query with that language's `terms` merged in, if it has any."""
         return self.by_language.get(language or "", self.query)
@@ -190,8 +195,9 @@ class RelevanceGate:
         if self.reader is None:
             return self.query_for(language).relevance(title, text)
         floor = self.floor(title, text, language)
-        screened = self.screened and self.threshold_for(title, text) == self.threshold
-        if floor == math.inf or (screened and self.reader.screened_out(title, text)):
+        if floor == math.inf or (
+            self._screens(title, text) and self.reader.screened_out(title, text)
+        ):
             return 0.0
         score = self.reader.relevance(title, text)
         return 0.0 if score < floor else round(score, 4)
