@@ -252,6 +252,26 @@ def test_an_aggregators_items_count_for_their_named_outlets(
     ]
 
 
+def test_an_aggregators_headlines_are_stored_without_the_outlet_they_end_with(
+    http_server, cli, config_path, db_url
+) -> None:
+    """News-search feeds end each headline with " - Outlet", the outlet their item names;
+    that outlet is stored apart. A suffix naming another outlet is part of the headline."""
+    named = ["Reuters", "Kyiv Independent", "AP News"]
+    suffixes = [" - Reuters", " -  kyiv independent", " - The Guardian"]
+    body = _rss([(f"https://news.aggregator.com/a/{n}", None) for n in range(3)]).decode()
+    for n, (outlet, suffix) in enumerate(zip(named, suffixes, strict=True)):
+        title = escape(_report(n)[0])
+        body = body.replace(
+            f"<title>{title}</title>",
+            f"<title>{title}{escape(suffix)}</title><source>{escape(outlet)}</source>",
+        )
+    _, articles = _crawl(http_server, cli, config_path, db_url, body.encode(), aggregator=True)
+    assert sorted(a["title"] for a in articles) == sorted(
+        [_report(0)[0], _report(1)[0], _report(2)[0] + " - The Guardian"]
+    )
+
+
 def test_without_the_aggregator_flag_the_feed_is_one_outlet(
     http_server, cli, config_path, db_url
 ) -> None:
