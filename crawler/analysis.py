@@ -43,22 +43,25 @@ def admit(
     whole = candidate.title, candidate.body
     cut = candidate.bound()
     if gate is not None:
-        candidate.relevance = _score(candidate, gate, scored)
-        if candidate.relevance < gate.threshold_for(candidate.title, candidate.body):
+        candidate.relevance, threshold = _judged(candidate, gate, scored)
+        if candidate.relevance < threshold:
             return False, cut
     candidate.language = detect(*whole, candidate.language)
     return True, cut
 
 
-def _score(candidate: Candidate, gate: RelevanceGate, scored: PageAnalysis | None) -> float:
+def _judged(
+    candidate: Candidate, gate: RelevanceGate, scored: PageAnalysis | None
+) -> tuple[float, float]:
+    """The candidate's score and threshold (`RelevanceGate.judge`)."""
     if (
         scored is not None
         and scored.relevance is not None
         and (scored.title, scored.body, scored.declared)
         == (candidate.title, candidate.body, candidate.language)
     ):
-        return scored.relevance
-    return gate.score(candidate.title, candidate.body, candidate.language)
+        return scored.relevance, gate.threshold_for(candidate.title, candidate.body)
+    return gate.judge(candidate.title, candidate.body, candidate.language)
 
 
 def _gate(topic: str) -> RelevanceGate:
@@ -121,8 +124,8 @@ def read_page(
     read = True
     if spec.topic is not None:
         gate = _gate(spec.topic)
-        relevance = gate.score(title, page.text, declared)
-        read = relevance >= gate.threshold_for(title, page.text)
+        relevance, threshold = gate.judge(title, page.text, declared)
+        read = relevance >= threshold
     analysis = analyse(spec, title, page.text, declared, read=read)
     analysis.relevance, analysis.declared = relevance, declared
     return page, analysis

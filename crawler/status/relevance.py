@@ -177,17 +177,22 @@ class RelevanceGate:
         alone."""
         return self.headline_threshold if only_headline(title, text) else self.threshold
 
-    def _screens(self, title: str, text: str) -> bool:
-        """Whether the model's screen may turn the article away: it was fitted at the
-        threshold of articles with text."""
-        return self.screened and self.threshold_for(title, text) == self.threshold
-
     def query_for(self, language: str | None) -> TopicQuery:
         """The topic's query with that language's `terms` merged in, if it has any."""
         return self.by_language.get(language or "", self.query)
 
+    def judge(self, title: str, text: str, language: str | None = None) -> tuple[float, float]:
+        """The article's score and the threshold it must reach (`threshold_for`), the
+        headline test made once: the screen, fitted at the threshold of articles with
+        text, turns away only articles held to it."""
+        threshold = self.threshold_for(title, text)
+        return self._score(title, text, language, threshold == self.threshold), threshold
+
     def score(self, title: str, text: str, language: str | None = None) -> float:
         """`language` picks the query with that language's `terms` merged in."""
+        return self.judge(title, text, language)[0]
+
+    def _score(self, title: str, text: str, language: str | None, screens: bool) -> float:
         if self.never is not None and self.never.is_relevant(title, text):
             return 0.0
         if self.must is not None and self.must.is_relevant(title, text):
@@ -196,7 +201,7 @@ class RelevanceGate:
             return self.query_for(language).relevance(title, text)
         floor = self.floor(title, text, language)
         if floor == math.inf or (
-            self._screens(title, text) and self.reader.screened_out(title, text)
+            self.screened and screens and self.reader.screened_out(title, text)
         ):
             return 0.0
         score = self.reader.relevance(title, text)
@@ -213,7 +218,8 @@ class RelevanceGate:
         return LONE_GROUP_SCORE if groups == 1 and len(query.groups) > 1 else 0.0
 
     def is_relevant(self, title: str, text: str, language: str | None = None) -> bool:
-        return self.score(title, text, language) >= self.threshold_for(title, text)
+        score, threshold = self.judge(title, text, language)
+        return score >= threshold
 
     def may_pass(self, title: str, text: str, language: str | None = None) -> bool:
         """False only where `score` would be 0.0 for want of a `must` or a query hit: the
