@@ -31,7 +31,6 @@ from crawler.dedup.story import Deduplicator
 from crawler.fetch.urls import identity, redact_url
 from crawler.model import (
     ARTICLE_LIMITS,
-    Admission,
     AnalysisSpec,
     Candidate,
     Classification,
@@ -300,20 +299,13 @@ class Ingestor:
             self._decide(session, batch, originals, candidate, url, fp, verdict, now, decided)
         return batch, decided
 
-    def _admission(self, candidate: Candidate) -> Admission | None:
-        """The gate's decision made beside the feed's parse, if made under this topic."""
-        admission, spec = candidate.admission, self._specs.get(candidate.topic)
-        if admission is not None and spec is not None and admission.topic == spec.topic:
-            return admission
-        return None
-
     def _relevant(self, candidates: Sequence[Candidate], report: IngestReport) -> list[Candidate]:
         """The candidates about their topic, tidied as they are stored (`admit`), taking
         the decision made beside the feed's parse when it was made under this topic."""
         relevant: list[Candidate] = []
         for candidate in candidates:
-            admission, spec = self._admission(candidate), self._specs.get(candidate.topic)
-            if admission is not None:
+            admission, spec = candidate.admission, self._specs.get(candidate.topic)
+            if admission is not None and spec is not None and admission.topic == spec.topic:
                 kept, cut = admission.relevant, admission.cut
             else:
                 done = candidate.analysis
