@@ -167,9 +167,7 @@ def calibrate(head: Head, x, labels: list[str]) -> Head:  # type: ignore[no-unty
     return Head(head.classes, head.coef, head.intercept, float(best))
 
 
-def threshold(
-    head: Head, x, talks: list[bool], gate_floor: list[float], of_passing: bool = False
-) -> float:  # type: ignore[no-untyped-def]
+def threshold(head: Head, x, talks: list[bool], gate_floor: list[float]) -> float:  # type: ignore[no-untyped-def]
     """The highest relevance threshold at which the default topic's gate keeps
     `RELEVANCE_RECALL` of the items that report a talks status: what alerts rest on.
 
@@ -177,18 +175,15 @@ def threshold(
     threshold (`RelevanceGate.floor`). So the threshold is
     chosen on what the gate keeps, not on the scores alone (which kept 95% of dev's talks
     items while the gate kept 94%). War news with no talks status may fall below it; it
-    is stored as `none` when it passes, and costs nothing when it does not. With
-    `of_passing`, the share is of the talks items the floors let through: a headline
-    read alone passes the prefilter less often, whatever the threshold."""
+    is stored as `none` when it passes, and costs nothing when it does not."""
     p = _probability(head, x)
     chosen = np.array(talks)
     if not chosen.any():
         return 0.5
     floor = np.array(gate_floor)[chosen]
     passing = np.sort(np.where(p[chosen] >= floor, p[chosen], -np.inf))[::-1]
-    finite = int(np.isfinite(passing).sum())
-    needed = math.ceil(RELEVANCE_RECALL * (finite if of_passing else len(passing)))
-    kept = passing[: min(needed, finite)]
+    needed = math.ceil(RELEVANCE_RECALL * len(passing))
+    kept = passing[: min(needed, int(np.isfinite(passing).sum()))]
     return float(kept[-1]) if len(kept) else 0.5
 
 
