@@ -97,4 +97,12 @@ class TitleIndex:
             owners = self._keys.get(key)
             if owners:
                 seen.update(islice(reversed(owners), BUCKET_CAP))
-        return [i for i in seen if title_similarity(mine, self._titles[i][0]) >= TITLE_SIMILARITY]
+        # title_similarity >= TITLE_SIMILARITY without building the union: a crowded
+        # headline pair ("peace talks") proposes hundreds of texts an article.
+        size, titles, found = len(mine), self._titles, []
+        for i in seen:
+            theirs = titles[i][0]
+            shared = len(mine & theirs)
+            if shared and shared >= TITLE_SIMILARITY * (size + len(theirs) - shared):
+                found.append(i)
+        return found
