@@ -23,6 +23,9 @@ exited ones through their parents' counts of waited children). Sides:
   the same crawl again (every feed answers 304);
 - pw-query: the same with the topic's relevance decided by its query alone
   (`relevance = "query"`), which shows what the feed path costs without the model;
+- pw-all: a topic whose query matches everything (`query = [["*"]]`, `relevance =
+  "query"`): every entry stored, as `reader` stores them, and each one's status read
+  with the rules (`reader` reads none), the like-for-like peer of `reader`;
 - reader: the `reader` library as a peer, one fresh SQLite database per round, every
   entry stored, its defaults (its own feedparser options: sanitising on).
 
@@ -56,7 +59,8 @@ from tests.bench.feedserver import FeedServer, make_feeds  # noqa: E402
 OPTIONS = {"sanitize_html": False, "resolve_relative_uris": False}
 """peacewatch's feedparser options (crawler/sources/feed.py), given to the baselines."""
 TICKS = os.sysconf("SC_CLK_TCK")
-PEACEWATCH, QUERY = "peacewatch", "pw-query"
+PEACEWATCH, QUERY, ALL = "peacewatch", "pw-query", "pw-all"
+OURS = (PEACEWATCH, QUERY, ALL)
 
 
 def _stat(pid: int) -> tuple[int, float] | None:
@@ -123,14 +127,27 @@ def _bare_fast(bodies: list[bytes]) -> Any:
     return work
 
 
-def _peacewatch(base: str, paths: list[str], tmp: str, relevance: str | None = None) -> Any:
+def _topic(name: str) -> Any:
+    """The topic a peacewatch side crawls with."""
+    from crawler.settings import ClassifierSettings, TopicSettings
+
+    if name == QUERY:
+        return TopicSettings(relevance="query")
+    if name == ALL:
+        return TopicSettings(
+            relevance="query", query=[["*"]], classifier=ClassifierSettings(backend="rules")
+        )
+    return TopicSettings()
+
+
+def _peacewatch(base: str, paths: list[str], tmp: str, name: str) -> Any:
     from crawler.crawl import Crawl
     from crawler.runtime.loop import run
-    from crawler.settings import NetworkSettings, SourceSettings, TopicSettings
+    from crawler.settings import NetworkSettings, SourceSettings
     from crawler.store.ingest import Ingestor
     from scheduler.database import open_database
 
-    topic = TopicSettings(relevance=relevance)
+    topic = _topic(name)
     sources = [
         SourceSettings(name=f"f{i}", url=base + p, topic=topic.name) for i, p in enumerate(paths)
     ]
@@ -179,14 +196,14 @@ def side(name: str, base: str, count: int, out: Path) -> None:
             if name == "reader":
                 crawl = _reader(base, paths, tmp)
             else:
-                crawl = _peacewatch(base, paths, tmp, "query" if name == QUERY else None)
+                crawl = _peacewatch(base, paths, tmp, name)
             rounds = [lambda: crawl("first"), lambda: crawl("warm")]
         result["startup_cpu"] = tree_cpu() - excluded
         result["fresh"] = _measure(rounds[0])
-        if name in (PEACEWATCH, QUERY):
+        if name in OURS:
             result["unchanged"] = _measure(lambda: crawl("first"))
         result["warm"] = _measure(rounds[1])
-        if name in (PEACEWATCH, QUERY):
+        if name in OURS:
             result["stored"] = crawl.stored[0]  # type: ignore[attr-defined]
     result["process_cpu"] = tree_cpu() - excluded
     out.write_text(json.dumps(result))
@@ -218,7 +235,7 @@ def main() -> None:
     if args.side:
         side(args.side, args.base, args.feeds, args.out)
         return
-    sides = ["loop", "bare", "bare-fast", PEACEWATCH, QUERY]
+    sides = ["loop", "bare", "bare-fast", *OURS]
     sides += ["reader"] if _available("reader") else []
     other = f"pw-{args.code.resolve().name}" if args.code else None
     sides += [other] if other else []
@@ -282,8 +299,8 @@ def _report(runs: dict[str, list[dict[str, Any]]], sides: list[str], other: str 
         )
     print("(fresh: from the spawn to the end of the first round, start-up and imports in;")
     print(" warm: the second round in the same process)")
-    for name in (PEACEWATCH, QUERY, *([other] if other else [])):
-        print(f"\n{name}: stored {runs[name][-1]['stored']} relevant articles a crawl")
+    for name in (*OURS, *([other] if other else [])):
+        print(f"\n{name}: stored {runs[name][-1]['stored']} articles a crawl")
         fresh = ratio("loop", name, "fresh_wall_from_spawn")
         warm = ratio("loop", name, "warm.wall")
         print(
@@ -299,7 +316,7 @@ def _report(runs: dict[str, list[dict[str, Any]]], sides: list[str], other: str 
         unchanged = ratio(name, name, "fresh.wall", "unchanged.wall")
         print(f"  unchanged feeds (304): {unchanged:.1f}x faster than the first crawl (target 10x)")
     if "reader" in sides:
-        for name in (PEACEWATCH, QUERY):
+        for name in OURS:
             fresh = ratio("reader", name, "fresh_wall_from_spawn")
             cpu = ratio("reader", name, "warm.cpu")
             print(
