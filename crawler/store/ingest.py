@@ -277,8 +277,8 @@ class Ingestor:
             batch, decided = self._decide_all(session, analysed, now)
         report.merge(decided)
         try:
-            self._write(session, batch, report)
-            stories.recount(session, report.story_ids, now)
+            started = self._write(session, batch, report)
+            stories.recount(session, report.story_ids - started, now)
         except BaseException:
             self.forget(report)
             raise
@@ -399,10 +399,12 @@ class Ingestor:
         row.values.update(status=status, confidence=confidence, evidence=list(evidence))
         batch.add(row)
 
-    def _write(self, session: Session, batch: _Batch, report: IngestReport) -> None:
-        """Insert the batch's new stories, then its articles (copies after their originals)."""
+    def _write(self, session: Session, batch: _Batch, report: IngestReport) -> set[int]:
+        """Insert the batch's new stories, counted, then its articles (copies after their
+        originals). Returns the new stories' ids."""
         story_ids: dict[int, int] = {}
         if batch.stories:
+            stories.count_new(batch.stories, ((r.story, r.values) for r in batch.rows))
             ids = stories.insert_stories(session, batch.stories)
             story_ids = {-(k + 1): story_id for k, story_id in enumerate(ids)}
         firsts = [r for r in batch.rows if r.copies_row is None]
@@ -431,6 +433,7 @@ class Ingestor:
                 row.values["published"],
                 row.values["title"],
             )
+        return set(story_ids.values())
 
     def forget(self, report: IngestReport) -> None:
         """Drop index entries of a batch whose transaction was rolled back."""

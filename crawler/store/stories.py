@@ -1,7 +1,8 @@
 """Stories: created with the batch that starts them, recounted when articles join.
 
 A story's article and outlet counts and its first-seen time are worked out from its
-articles after each batch, one statement per kind, so they never drift from the rows.
+articles: a new story's from the batch's rows before its insert, an older one's from
+the table after each batch, one statement per kind, so they never drift from the rows.
 """
 
 from __future__ import annotations
@@ -21,6 +22,26 @@ from crawler.store.tables import Article, Story
 def story_row(topic: str, first_seen: datetime, now: datetime) -> dict[str, Any]:
     """A new story's values: its counts come with the recount after its articles."""
     return {"topic": topic, "first_seen": first_seen, "last_seen": now, "articles": 0, "outlets": 0}
+
+
+def count_new(rows: list[dict[str, Any]], articles: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """Give the stories a batch starts (`rows`, before their insert) the counts and
+    first-seen time `recount` would: all their articles are in the batch, `articles` as
+    (story, values), a new story numbered -1, -2, ... So they need no recount, which
+    cost two queries and an update a story (7% of the crawling process's CPU storing
+    every entry of the feed benchmark, where nearly every entry starts a story)."""
+    members: dict[int, list[dict[str, Any]]] = {}
+    for story, values in articles:
+        if story < 0:
+            members.setdefault(-story - 1, []).append(values)
+    for k, values in members.items():
+        row = rows[k]
+        row["articles"] = len(values)
+        row["outlets"] = len({v["outlet"] for v in values if v["outlet"] is not None})
+        times = [as_utc(v["published"]) for v in values if v["published"] is not None]
+        first, earliest = as_utc(row["first_seen"]), min(times, default=None)
+        if earliest is not None and (first is None or earliest < first):
+            row["first_seen"] = earliest
 
 
 def insert_stories(session: Session, rows: list[dict[str, Any]]) -> list[int]:

@@ -36,8 +36,10 @@ def ingest(engine, ingestor: Ingestor, *candidates: Candidate):
         return ingestor.ingest(session, list(candidates), NOW)
 
 
-def candidate(url: str, title: str, text: str) -> Candidate:
-    return Candidate(url=url, title=title, topic=TopicSettings().name, text=text)
+def candidate(url: str, title: str, text: str, published: datetime | None = None) -> Candidate:
+    return Candidate(
+        url=url, title=title, topic=TopicSettings().name, text=text, published=published
+    )
 
 
 def restyled_ap() -> tuple[str, str]:
@@ -121,14 +123,17 @@ def test_exact_copy_under_another_url_counts_as_duplicate(engine) -> None:
 
 
 def test_copies_arriving_in_the_same_batch_as_their_original_join_it(engine) -> None:
-    """A feed often carries the wire story and its copies together: one insert batch."""
+    """A feed often carries the wire story and its copies together: one insert batch.
+    The story is counted as the table has it, and first seen when its earliest article
+    was published, though a later one started it."""
     title, text = seed("ap-")
+    hour = timedelta(hours=1)
     report = ingest(
         engine,
         Ingestor([TopicSettings()]),
-        candidate("https://apnews.com/article/talks-stalled", title, text),
-        candidate("https://mirror.example/ap/1", title, "0 Comments\n" + text),
-        candidate("https://courier.example/peace", *restyled_ap()),
+        candidate("https://apnews.com/article/talks-stalled", title, text, NOW - hour),
+        candidate("https://mirror.example/ap/1", title, "0 Comments\n" + text, NOW - 2 * hour),
+        candidate("https://courier.example/peace", *restyled_ap(), NOW - 3 * hour),
         candidate("https://nishadil.com/fading-echo", *seed("nishadil")),
     )
     assert (report.new_articles, report.duplicates, report.near_duplicates) == (3, 1, 1)
@@ -137,6 +142,7 @@ def test_copies_arriving_in_the_same_batch_as_their_original_join_it(engine) -> 
         articles = {a["outlet"]: a for a in list_articles(session)}
     ap = stories[title]
     assert (ap["articles"], ap["outlets"]) == (3, 3)
+    assert ap["first_seen"] == (NOW - 3 * hour).isoformat()
     assert articles["mirror.example"]["duplicate_of"] == articles["apnews.com"]["id"]
     assert articles["mirror.example"]["status"] == articles["apnews.com"]["status"] == "stalled"
     assert {articles[o]["story"] for o in ("apnews.com", "mirror.example", "courier.example")} == {
