@@ -52,28 +52,24 @@ def contained(short: np.ndarray, long: np.ndarray) -> float:
 
 
 LONGER = 1.5
-"""How many times the summary's shingles the full text has at least."""
-
-
-def summary_of(mine: np.ndarray, theirs: np.ndarray) -> bool:
-    """Whether one of the two is much the shorter: a summary of the other, maybe."""
-    short, long = sorted((len(mine), len(theirs)))
-    return short * LONGER <= long
+"""How many times the summary's shingles the full text has at least: of two texts, one
+is a summary of the other, maybe, only when it is this much the shorter."""
 
 
 class TitleIndex:
-    """Recent texts by headline word pairs, with their headline words."""
+    """Recent texts by headline word pairs, with their headline words and sizes (their
+    shingle counts)."""
 
     def __init__(self) -> None:
         self._keys: dict[str, dict[int, None]] = {}
-        self._titles: dict[int, tuple[frozenset[str], set[str]]] = {}
+        self._titles: dict[int, tuple[frozenset[str], set[str], int]] = {}
 
     def __len__(self) -> int:
         return len(self._titles)
 
-    def add(self, article_id: int, title: str) -> None:
+    def add(self, article_id: int, title: str, size: int) -> None:
         keys = title_keys(title)
-        self._titles[article_id] = (title_words(title), keys)
+        self._titles[article_id] = (title_words(title), keys, size)
         for key in keys:
             self._keys.setdefault(key, {})[article_id] = None
 
@@ -89,20 +85,27 @@ class TitleIndex:
                     if not owners:
                         del self._keys[key]
 
-    def similar(self, title: str) -> list[int]:
-        """Recent texts whose headline is close to `title`, latest first per pair."""
+    def similar(self, title: str, size: int) -> list[int]:
+        """Recent texts whose headline is close to `title` and of which a text of `size`
+        shingles is the summary or the full text (`LONGER`).
+
+        A crowded headline pair ("peace talks") proposes hundreds of texts an article,
+        most of them as long as this one: the sizes are compared first, then the
+        headlines' shared words against their sizes (`title_similarity` without
+        building each pair's union)."""
         mine = title_words(title)
         seen: set[int] = set()
         for key in title_keys(title):
             owners = self._keys.get(key)
             if owners:
                 seen.update(islice(reversed(owners), BUCKET_CAP))
-        # title_similarity >= TITLE_SIMILARITY without building the union: a crowded
-        # headline pair ("peace talks") proposes hundreds of texts an article.
-        size, titles, found = len(mine), self._titles, []
+        words_, titles, found = len(mine), self._titles, []
         for i in seen:
-            theirs = titles[i][0]
+            theirs, _, their_size = titles[i]
+            short, long = (size, their_size) if size < their_size else (their_size, size)
+            if short * LONGER > long:
+                continue
             shared = len(mine & theirs)
-            if shared and shared >= TITLE_SIMILARITY * (size + len(theirs) - shared):
+            if shared and shared >= TITLE_SIMILARITY * (words_ + len(theirs) - shared):
                 found.append(i)
         return found

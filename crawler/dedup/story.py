@@ -19,7 +19,7 @@ from datetime import datetime
 
 import numpy as np
 
-from crawler.dedup.contained import CONTAINMENT, TitleIndex, contained, summary_of
+from crawler.dedup.contained import CONTAINMENT, TitleIndex, contained
 from crawler.dedup.fingerprint import (
     overlaps,
     shingle_hashes,
@@ -195,12 +195,11 @@ class Deduplicator:
         """The story of a recent text under a close headline that contains this summary,
         or that this longer text contains: the most contained wins."""
         mine = fp.shingles
-        ids = [i for i in self._titles.similar(title) if i in self._stories and i in self._recent]
+        similar = self._titles.similar(title, len(mine))
+        ids = [i for i in similar if i in self._stories and i in self._recent]
         best, best_c = None, -1.0
         for article_id in self.within_window(ids, published):
             theirs = self._recent[article_id]
-            if not summary_of(mine, theirs):
-                continue
             c = contained(mine, theirs) if len(mine) < len(theirs) else contained(theirs, mine)
             if c >= CONTAINMENT and c > best_c:
                 best, best_c = article_id, c
@@ -247,7 +246,7 @@ class Deduplicator:
         if shingles is not None and len(shingles):
             self._recent[article_id] = shingles
             if title:
-                self._titles.add(article_id, title)
+                self._titles.add(article_id, title, len(shingles))
             if len(self._recent) > RECENT_SHINGLES:
                 old, _ = self._recent.popitem(last=False)
                 self._titles.remove([old])
