@@ -58,6 +58,13 @@ def test_topic_relevance_needs_every_group(text, relevant):
     assert TopicQuery.from_lists(DEFAULT_TOPIC_QUERY).is_relevant(text) is relevant
 
 
+@pytest.mark.parametrize("text", ["Local football results", "Погода на завтра", "", "<b>!</b>"])
+def test_a_lone_star_matches_every_text(text):
+    # `query = [["*"]]` with `relevance = "query"`: a topic that stores every entry.
+    assert TopicQuery.from_lists([["*"]]).is_relevant("Headline", text)
+    assert TopicQuery.from_lists([["*"]]).is_relevant(text)
+
+
 def test_durations():
     assert parse_duration("15m").total_seconds() == 900
     assert parse_duration("1d").total_seconds() == 86400
