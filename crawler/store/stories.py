@@ -34,11 +34,11 @@ def count_new(rows: list[dict[str, Any]], articles: Iterable[tuple[int, dict[str
     for story, values in articles:
         if story < 0:
             members.setdefault(-story - 1, []).append(values)
-    for k, values in members.items():
+    for k, joined in members.items():
         row = rows[k]
-        row["articles"] = len(values)
-        row["outlets"] = len({v["outlet"] for v in values if v["outlet"] is not None})
-        times = [as_utc(v["published"]) for v in values if v["published"] is not None]
+        row["articles"] = len(joined)
+        row["outlets"] = len({v["outlet"] for v in joined if v["outlet"] is not None})
+        times = [t for v in joined if (t := as_utc(v["published"])) is not None]
         first, earliest = as_utc(row["first_seen"]), min(times, default=None)
         if earliest is not None and (first is None or earliest < first):
             row["first_seen"] = earliest
