@@ -40,10 +40,6 @@ def title_keys(title: str) -> set[str]:
     return {f"{a} {b}" for a, b in pairwise(tokens)} if len(tokens) > 1 else set(tokens)
 
 
-def title_similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
-
-
 def contained(short: np.ndarray, long: np.ndarray) -> float:
     """Share of `short`'s shingles (sorted, unique) that `long` holds too."""
     if not len(short) or not len(long):
@@ -91,7 +87,7 @@ class TitleIndex:
 
         A crowded headline pair ("peace talks") proposes hundreds of texts an article,
         most of them as long as this one: the sizes are compared first, then the
-        headlines' shared words against their sizes (`title_similarity` without
+        headlines' shared words against their sizes (their word Jaccard, without
         building each pair's union)."""
         mine = title_words(title)
         seen: set[int] = set()

@@ -29,8 +29,8 @@ REACTOR_THREADS = 10
 YOUNG_OBJECTS = 50_000
 """Container objects allocated between two collections of the youngest generation
 (CPython's default: 700). Ingest allocates a few hundred per entry (ORM rows, index
-buckets, word sets), so at the default the collector ran about once an entry and, as
-the archive's index grew, walked it each time: storing every entry of 100 of the feed
+buckets, word sets), so at the default the collector ran every few entries and, as
+the archive's index grew, walked more of it each time: storing every entry of 100 of the feed
 benchmark's feeds (6,515 entries), 1,280 collections took 1.3-1.4 s of the crawling
 process's 6-7 s of CPU; at 50,000, 9 collections took 0.1 s (10,000: 55, 0.3 s). Only
 cyclic garbage waits longer for it; everything else is freed when its last reference
