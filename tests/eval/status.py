@@ -97,7 +97,7 @@ def learned_reader(
     gate = RelevanceGate(TopicSettings(), reader)
 
     def read(title: str, text: str, lang: str) -> Reading:
-        if not gate.is_relevant(title, text):
+        if not gate.is_relevant(title, text, lang):
             return False, Classification("none", 1.0, [])
         return True, reader(title, text, lang)
 

@@ -89,8 +89,9 @@ SCREEN = "screen"
 (no character n-grams, no rules), a quarter of the full reading's cost. An article it
 scores below its threshold is not relevant and is never read in full; the threshold is
 the screen score under which it drops 0.1% of the dev items the full gate keeps
-(`train.SCREEN_LOSS`). It only ever turns articles away at the shipped threshold or
-above: a topic that lowers `relevance_threshold` reads every article in full."""
+(`train.SCREEN_LOSS`). It only ever turns articles away at the shipped thresholds (the
+shared one, or a language's lower one, `train.language_thresholds`) or above: a topic
+that lowers `relevance_threshold` reads every article in full."""
 
 
 def screen_row(
@@ -246,6 +247,17 @@ class LearnedReader:
                 float(data["relevant_threshold_headline"])
                 if "relevant_threshold_headline" in data.files
                 else self.threshold
+            )
+            self.language_thresholds = (  # files before them: the one threshold for all
+                dict(
+                    zip(
+                        map(str, data["relevant_threshold_languages"]),
+                        map(float, data["relevant_threshold_by_language"]),
+                        strict=True,
+                    )
+                )
+                if "relevant_threshold_languages" in data.files
+                else {}
             )
             self.screen = _head(data, "screen") if "screen_coef" in data.files else None
             self.screen_threshold = (
