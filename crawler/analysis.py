@@ -60,7 +60,10 @@ def _judged(
         and (scored.title, scored.body, scored.declared)
         == (candidate.title, candidate.body, candidate.language)
     ):
-        return scored.relevance, gate.threshold_for(candidate.title, candidate.body)
+        threshold = gate.threshold_for(
+            candidate.title, candidate.body, candidate.language, scored.relevance
+        )
+        return scored.relevance, threshold
     return gate.judge(candidate.title, candidate.body, candidate.language)
 
 

@@ -177,22 +177,27 @@ class RelevanceGate:
         # The model's screen was chosen for its own threshold: a lower one reads in full.
         self.screened = self.reader is not None and self.threshold >= self.reader.threshold
 
-    def threshold_for(self, title: str, text: str, language: str | None = None) -> float:
-        """The threshold an article's score must reach: a headline with nothing beside it
-        but itself (a feed entry without a description, or a news-search feed's, which
-        repeats the headline and names the outlet) scores lower on the same news, so the
-        model gives it a lower one (`headline_threshold`), chosen on dev's headlines read
-        alone; an article in a language whose talks the model scores lower, a lower one
-        too (`language_thresholds`: English, whose talks items passed the shared
-        threshold 91% of the time on dev against 99% for Russian and Ukrainian)."""
-        if only_headline(title, text):
-            return self.headline_threshold
-        return self._text_threshold(title, text, language)
+    def threshold_for(self, title: str, text: str, language: str | None, score: float) -> float:
+        """The threshold an article that scored `score` must reach: a headline with
+        nothing beside it but itself (a feed entry without a description, or a
+        news-search feed's, which repeats the headline and names the outlet) scores lower
+        on the same news, so the model gives it a lower one (`headline_threshold`),
+        chosen on dev's headlines read alone; an article in a language whose talks the
+        model scores lower, a lower one too (`language_thresholds`: English, whose talks
+        items passed the shared threshold 91% of the time on dev against 99% for Russian
+        and Ukrainian)."""
+        return self._threshold(only_headline(title, text), title, text, language, score)
 
-    def _text_threshold(self, title: str, text: str, language: str | None) -> float:
-        if not self.language_thresholds:
-            return self.threshold
-        return self.language_thresholds.get(detect(title, text, language), self.threshold)
+    def _threshold(
+        self, headline: bool, title: str, text: str, language: str | None, score: float
+    ) -> float:
+        """`threshold_for`, the headline test made; the language is looked at only where
+        it decides."""
+        if headline:
+            return self.headline_threshold
+        if self._lowest <= score < self.threshold:
+            return self.language_thresholds.get(detect(title, text, language), self.threshold)
+        return self.threshold
 
     def query_for(self, language: str | None) -> TopicQuery:
         """The topic's query with that language's `terms` merged in, if it has any."""
@@ -204,13 +209,10 @@ class RelevanceGate:
         screen, fitted at the threshold of articles with text, turns away only articles
         held to that or to their language's (English's lower one: it turned away 6 of
         the 1,984 English dev items the full gate keeps at it, none a talks item)."""
-        if only_headline(title, text):
-            screens = self.headline_threshold == self.threshold
-            return self._score(title, text, language, screens), self.headline_threshold
-        score = self._score(title, text, language, True)
-        if self._lowest <= score < self.threshold:  # where the language decides
-            return score, self._text_threshold(title, text, language)
-        return score, self.threshold
+        headline = only_headline(title, text)
+        screens = not headline or self.headline_threshold == self.threshold
+        score = self._score(title, text, language, screens)
+        return score, self._threshold(headline, title, text, language, score)
 
     def score(self, title: str, text: str, language: str | None = None) -> float:
         """`language` picks the query with that language's `terms` merged in."""
