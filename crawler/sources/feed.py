@@ -152,8 +152,12 @@ def _named_outlet(entry: Any) -> str | None:
             outlet = ""
         if outlet:
             return outlet
-    title = " ".join(str(named.get("title") or "").split()).lower()
-    return title[:100] or None
+    return _folded(str(named.get("title") or ""))[:100] or None
+
+
+def _folded(name: str) -> str:
+    """An outlet's name as it is compared and counted: one space between words, lower case."""
+    return " ".join(name.split()).lower()
 
 
 def _without_outlet(entry: Any) -> str:
@@ -163,9 +167,9 @@ def _without_outlet(entry: Any) -> str:
     dev's 907 items about something else passed the relevance gate)."""
     title = str(entry.get("title") or "")
     named = entry.get("source")
-    name = " ".join(str(named.get("title") or "").split()) if isinstance(named, dict) else ""
+    name = _folded(str(named.get("title") or "")) if isinstance(named, dict) else ""
     head, dash, tail = title.rpartition(" - ")
-    if name and dash and head.strip() and " ".join(tail.split()).lower() == name.lower():
+    if name and dash and head.strip() and _folded(tail) == name:
         return head.rstrip()
     return title
 
