@@ -20,14 +20,22 @@ from crawler.network_settings import NetworkSettings as NetworkSettings
 DEFAULT_TOPIC_NAME = "russia-ukraine-talks"
 DEFAULT_TOPIC_TITLE = "Russia–Ukraine talks"
 DEFAULT_TOPIC_QUERY: list[list[str]] = [
-    # Ukraine; Russia; talks and war. English, then Russian and Ukrainian stems.
-    "ukrain* kyiv kiev zelensk* украин* україн* киев* київ* зеленск* зеленськ*".split(),
+    # Ukraine and its embattled places; Russia; talks, meetings, truces and war. English,
+    # then Russian and Ukrainian stems ("огня", "вогню", "тиші": the fire that a
+    # прекращение огня / припинення вогню / режим тиші stops).
+    (
+        "ukrain* kyiv kiev zelensk* donbas* donetsk* luhansk* zaporizh* mariupol* crimea* "
+        "kherson* украин* україн* киев* київ* зеленск* зеленськ* донбас* донецк* донецьк* "
+        "луганск* луганськ* запорож* запоріж* заэс заес мариупол* маріупол* крым* крим* "
+        "херсон*"
+    ).split(),
     "russia* moscow kremlin putin росси* росія* російськ* москв* кремл* путин* путін*".split(),
     (
         "talks negotiat* peace ceasefire cease-fire truce summit delegation* mediat* "
-        "diplomat* war deal agreement* переговор* перемир* мир мирн* саммит* саміт* "
-        "делегаци* делегаці* посредн* посередн* дипломат* войн* війн* сделк* "
-        "соглашени* угод* оккупа* окупа* перемов* corridor* коридор*"
+        "diplomat* war deal agreement* meet* talk* call* envoy* exchange* переговор* "
+        "перемир* мир мирн* саммит* саміт* делегаци* делегаці* посредн* посередн* "
+        "дипломат* войн* війн* сделк* соглашени* угод* оккупа* окупа* перемов* corridor* "
+        "коридор* встреч* зустріч* розмов* обмен* обмін* огня вогню тиші тишины"
     ).split(),
 ]
 

@@ -136,11 +136,13 @@ def only_headline(title: str, text: str) -> bool:
     return len(set(_WORD.findall(text.lower())) - set(_WORD.findall(title.lower()))) <= EXTRA_WORDS
 
 
-LONE_GROUP_SCORE = 0.8
+LONE_GROUP_SCORE = 0.6
 """The model's score an article needs when only one group of the query has a hit
-("Trump and Putin to meet in Alaska": a leader, no country, no talks word). Chosen on
-the corpus's dev split: it keeps 98% of talks items there and turns away most
-off-topic stories that share one word with the query ("trade war", "merger deal")."""
+("Putin congratulates Trump, signals readiness for dialogue": a leader, no country, no
+talks word). Chosen on the corpus's dev split among 0.8, 0.6, 0.4 and 0.2, fitted on
+train: talks items kept there 0.976, 0.977, 0.977, 0.977, status macro-F1 0.6730,
+0.6732, 0.6732, 0.6732; it turns away most off-topic stories that share one word with
+the query ("trade war", "merger deal")."""
 
 
 class RelevanceGate:
