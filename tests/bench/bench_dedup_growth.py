@@ -18,8 +18,11 @@ One database per size and backend is filled in bulk (stories, articles with text
 signatures), a fresh `Ingestor` rebuilds its index from it, and then rounds of probe
 batches (new articles and copies of stored ones) go through the real `Ingestor.ingest`
 at each size in turn, each rolled back, so every size sees the same probes and the
-sizes are interleaved. The figure is the median over rounds of CPU time
-(`time.process_time`) per probe article, fingerprinting included. PostgreSQL is the
+sizes are interleaved. Each batch is first analysed as a crawl's worker does
+(`gate_entries`: relevance, fingerprint and status), timed apart, since reading the
+status (the fine-tuned encoder's milliseconds) costs the same at every size and would
+hide the growth; the figure is the median over rounds of CPU time
+(`time.process_time`) per probe article of the ingest that follows. PostgreSQL is the
 local server (`PEACEWATCH_BENCH_PG`, default postgres@127.0.0.1:5432); a scratch
 database is made and dropped.
 """
@@ -46,6 +49,7 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from crawler.analysis import gate_entries
 from crawler.dedup.fingerprint import fingerprint
 from crawler.model import Candidate
 from crawler.settings import DedupSettings, TopicSettings
@@ -304,10 +308,14 @@ def run(
             ingestor.forget(report)
     per_size: dict[int, list[float]] = {size: [] for size, _ in dbs}
     joined: dict[int, list[int]] = {size: [] for size, _ in dbs}
+    analysed: dict[int, list[float]] = {size: [] for size, _ in dbs}
     for r in range(rounds):
         for (size, engine), ingestor in zip(dbs, ingestors, strict=True):
             gen.rng = random.Random(1000 + r)  # the same probes at every size
             cands = probes(gen, corpus[:size], 1, batch)[0]
+            t = time.process_time()
+            gate_entries(ingestor.analysis_spec(cands[0].topic), cands)
+            analysed[size].append((time.process_time() - t) / len(cands) * 1e3)
             with Session(engine) as session:
                 t = time.process_time()
                 report = ingestor.ingest(session, cands)
@@ -318,12 +326,21 @@ def run(
             per_size[size].append(spent / len(cands) * 1e3)
             joined[size].append(report.near_duplicates + report.duplicates)
     base = statistics.median(per_size[dbs[0][0]])
-    print(f"{backend}: per-article ingest CPU, median of {rounds} interleaved rounds of {batch}")
+    whole = {
+        size: statistics.median(a + b for a, b in zip(values, analysed[size], strict=True))
+        for size, values in per_size.items()
+    }
+    print(
+        f"{backend}: per-article ingest CPU (dedup and storage; the worker's analysis "
+        f"apart), median of {rounds} interleaved rounds of {batch}"
+    )
     for size, values in per_size.items():
         med = statistics.median(values)
         print(
             f"  {size:>7,} stored: {med:6.2f} ms/article  ({med / base:4.2f}x of "
             f"{dbs[0][0]:,})  copies joined per batch: {statistics.median(joined[size]):.0f}"
+            f"  with the analysis: {whole[size]:.2f} ms/article "
+            f"({whole[size] / whole[dbs[0][0]]:4.2f}x)"
         )
 
 
