@@ -101,3 +101,21 @@ def test_summary_pairs_from_the_real_corpus_meet_precision_and_recall() -> None:
     scores, wrong = evaluate(pairs, DedupSettings())
     assert scores.precision >= 0.98, wrong
     assert scores.recall >= 0.95, wrong
+
+
+def test_the_headline_index_proposes_only_a_summary_or_a_full_text_and_forgets() -> None:
+    """Texts under one headline are proposed when one could be the other's summary
+    (1.5 times the shorter or more), and a rolled-back text is forgotten everywhere."""
+    from crawler.dedup.contained import TitleIndex
+
+    index = TitleIndex()
+    headline = "Russian and Ukrainian delegations meet in Istanbul for peace talks"
+    index.add(1, headline, 40)  # a feed summary
+    index.add(2, headline + " - Reuters", 400)  # the full report
+    index.add(3, headline, 45)  # another summary, about as long
+    assert sorted(index.similar(headline, 42)) == [2]
+    assert sorted(index.similar(headline, 420)) == [1, 3]
+    index.remove([1, 2])
+    assert index.similar(headline, 420) == [3]
+    assert index.similar(headline, 42) == []
+    assert len(index) == 1
