@@ -106,6 +106,22 @@ def test_index_rebuilt_by_a_new_process_still_finds_the_story(engine) -> None:
         assert [(s["articles"], s["outlets"]) for s in list_stories(session)] == [(2, 2)]
 
 
+def test_after_a_restart_a_wire_copy_joins_and_a_rival_report_does_not(engine) -> None:
+    """A copy whose stored signature leaves no doubt joins without its original's text
+    being read back; a report on the same days from another desk stays its own story."""
+    title, text = seed("ap-")
+    ingest(engine, Ingestor([TopicSettings()]), candidate("https://apnews.com/a", title, text))
+    fresh = Ingestor([TopicSettings()])
+    paragraphs = text.split("\n\n")
+    copy = candidate("https://wire.example/a", title, "\n\n".join(paragraphs[:-2]))
+    rival = candidate("https://nishadil.com/b", *seed("nishadil"))
+    report = ingest(engine, fresh, copy, rival)
+    assert report.near_duplicates == 1
+    with session_scope(engine) as session:
+        stories = sorted((s["articles"], s["outlets"]) for s in list_stories(session))
+    assert stories == [(1, 1), (2, 2)]
+
+
 def test_exact_copy_under_another_url_counts_as_duplicate(engine) -> None:
     ingestor = Ingestor([TopicSettings()])
     title, text = seed("ap-")
