@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.dedup.contained import TitleIndex
 from crawler.model import Candidate
 from crawler.settings import DedupSettings, TopicSettings
 from crawler.store.db import session_scope
@@ -106,8 +107,6 @@ def test_summary_pairs_from_the_real_corpus_meet_precision_and_recall() -> None:
 def test_the_headline_index_proposes_only_a_summary_or_a_full_text_and_forgets() -> None:
     """Texts under one headline are proposed when one could be the other's summary
     (1.5 times the shorter or more), and a rolled-back text is forgotten everywhere."""
-    from crawler.dedup.contained import TitleIndex
-
     index = TitleIndex()
     headline = "Russian and Ukrainian delegations meet in Istanbul for peace talks"
     index.add(1, headline, 40)  # a feed summary
