@@ -203,20 +203,23 @@ class Deduplicator:
     def _surely_copies(
         self, fp: Fingerprint, ids: list[int], estimated: dict[int, float]
     ) -> dict[int, float]:
-        """Of candidates not in memory, those whose estimate clears the stricter of the
-        two thresholds by `ESTIMATE_MARGIN_SE` standard errors, where both texts are
-        long (a text with Jaccard J to this one has at least J times its shingles): the
-        exact check could not turn them away, so their text is not read back and
-        re-shingled. Syndicated copies mostly are these."""
+        """Of candidates not in memory, those whose estimate clears the threshold the
+        exact check would apply (`required`) by `ESTIMATE_MARGIN_SE` standard errors:
+        the exact check could not turn them away, so their text is not read back and
+        re-shingled. Syndicated copies and most edited ones are these. A text with
+        Jaccard J to this one has at least J times its shingles, so when that bound is
+        long enough both texts are long and the plain threshold applies; otherwise
+        the one for short texts does."""
         s = self.settings
-        required, size = max(s.threshold, s.short_threshold), len(fp.shingles)
+        size = len(fp.shingles)
         sure = {}
         for i in ids:
             j = estimated.get(i)
             if j is None:
                 continue
             low = j - self._margin(j)
-            if low >= required and low * size >= s.short_shingles:
+            long = low * size >= s.short_shingles
+            if low >= (s.threshold if long else max(s.threshold, s.short_threshold)):
                 sure[i] = j
         return sure
 
