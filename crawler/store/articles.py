@@ -157,9 +157,12 @@ def insert_articles(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     Each row's URL is unique (the table's unique key; ingest keeps one row per URL in a
     batch), so it finds each row's id in RETURNING whatever order that comes back in.
     On SQLite that is ~60 us per article less than a statement per row, which is how
-    SQLAlchemy keeps the rows' order when asked to (`stories.insert_stories`).
+    SQLAlchemy keeps the rows' order when asked to (`stories.insert_stories`). The
+    statement is the table's, not the ORM entity's: the ORM's bulk insert splits a batch
+    into a statement for each run of rows that leave the same columns None (a batch of
+    new articles and exact copies, `duplicate_of` set on some, took three or four).
     """
-    statement = insert(Article).returning(Article.url, Article.id)
+    statement = insert(Article.__table__).returning(Article.url, Article.id)  # type: ignore[attr-defined]
     ids: dict[str, int] = dict(session.execute(statement, rows).tuples().all())
     return [ids[row["url"]] for row in rows]
 
