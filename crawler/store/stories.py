@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlmodel import Session
 
 from crawler.clock import as_utc
@@ -56,39 +56,24 @@ def insert_stories(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 
 def recount(session: Session, story_ids: Iterable[int], now: datetime) -> None:
     """Recount the stories' articles and outlets, and move first-seen to their earliest
-    article's publication: one statement per kind a chunk."""
-    params: list[dict[str, Any]] = []
+    article's publication: one statement a chunk, worked out in the database (three
+    statements, two of them reads, cost a batch that joined older stories about a
+    millisecond of CPU)."""
+    table = Story.__table__  # type: ignore[attr-defined]
+    of_story = Article.story_id == table.c.id
+    earliest = select(func.min(Article.published)).where(of_story).scalar_subquery()
     for part in chunks(sorted(story_ids)):
-        firsts = dict(
-            session.exec(  # type: ignore[call-overload]
-                select(Story.id, Story.first_seen).where(Story.id.in_(part))  # type: ignore[union-attr]
-            ).all()
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(part))
+            .values(
+                articles=select(func.count(Article.id)).where(of_story).scalar_subquery(),  # type: ignore[arg-type]
+                outlets=select(func.count(func.distinct(Article.outlet)))
+                .where(of_story)
+                .scalar_subquery(),
+                first_seen=case(
+                    (earliest < table.c.first_seen, earliest), else_=table.c.first_seen
+                ),
+                last_seen=now,
+            )
         )
-        counts = session.exec(  # type: ignore[call-overload]
-            select(
-                Article.story_id,
-                func.count(Article.id),
-                func.count(func.distinct(Article.outlet)),
-                func.min(Article.published),
-            )
-            .where(Article.story_id.in_(part))  # type: ignore[union-attr]
-            .group_by(Article.story_id)
-        ).all()
-        for story_id, articles, outlets, first in counts:
-            if story_id not in firsts:
-                continue
-            first_seen = as_utc(firsts[story_id])
-            first = as_utc(first)
-            if first is not None and (first_seen is None or first < first_seen):
-                first_seen = first
-            params.append(
-                {
-                    "id": story_id,
-                    "articles": articles,
-                    "outlets": outlets,
-                    "last_seen": now,
-                    "first_seen": first_seen,
-                }
-            )
-    if params:
-        session.execute(update(Story), params)

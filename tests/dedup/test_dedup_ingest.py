@@ -167,6 +167,44 @@ def test_copies_arriving_in_the_same_batch_as_their_original_join_it(engine) -> 
     assert stories[seed("nishadil")[0]]["articles"] == 1
 
 
+def test_a_story_joined_in_later_batches_is_recounted_and_dated_by_its_earliest(
+    any_db_url: str,
+) -> None:
+    """Copies arriving in later batches: the story counts them as the table holds them,
+    its first-seen moves back to a copy published earlier, never forward to a later
+    one, and its last-seen is the latest batch's; a story no copy joined is untouched."""
+    engine = open_database(any_db_url)
+    ingestor = Ingestor([TopicSettings()])
+    title, text = seed("ap-")
+    hour = timedelta(hours=1)
+    ingest(
+        engine,
+        ingestor,
+        candidate("https://apnews.com/article/talks-stalled", title, text, NOW - 2 * hour),
+        candidate("https://nishadil.com/fading-echo", *seed("nishadil"), NOW - 2 * hour),
+    )
+    with session_scope(engine) as session:
+        ingestor.ingest(
+            session,
+            [candidate("https://mirror.example/ap/1", title, "0 Comments\n" + text, NOW - hour)],
+            NOW + hour,
+        )
+    with session_scope(engine) as session:
+        ingestor.ingest(
+            session,
+            [candidate("https://courier.example/peace", *restyled_ap(), NOW - 5 * hour)],
+            NOW + 2 * hour,
+        )
+    with session_scope(engine) as session:
+        stories = {s["title"]: s for s in list_stories(session)}
+    engine.dispose()
+    ap, other = stories[title], stories[seed("nishadil")[0]]
+    assert (ap["articles"], ap["outlets"]) == (3, 3)
+    assert ap["first_seen"] == (NOW - 5 * hour).isoformat()
+    assert ap["last_seen"] == (NOW + 2 * hour).isoformat()
+    assert (other["articles"], other["first_seen"]) == (1, (NOW - 2 * hour).isoformat())
+
+
 def test_short_summaries_of_one_event_stay_apart(engine) -> None:
     ingestor = Ingestor([TopicSettings()], DedupSettings())
     report = ingest(
