@@ -61,7 +61,15 @@ def recount(session: Session, story_ids: Iterable[int], now: datetime) -> None:
     millisecond of CPU)."""
     table = Story.__table__  # type: ignore[attr-defined]
     of_story = Article.story_id == table.c.id
-    earliest = select(func.min(Article.published)).where(of_story).scalar_subquery()
+    # Grouped, so PostgreSQL does not turn the min into a walk of the published index
+    # from its oldest entry until one of the story's articles turns up (at 50,000
+    # stored, 90 ms a story whose articles are recent).
+    earliest = (
+        select(func.min(Article.published))
+        .where(of_story)
+        .group_by(Article.story_id)
+        .scalar_subquery()
+    )
     for part in chunks(sorted(story_ids)):
         session.execute(
             update(table)
