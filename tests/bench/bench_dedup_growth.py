@@ -22,7 +22,8 @@ sizes are interleaved. Each batch is first analysed as a crawl's worker does
 (`gate_entries`: relevance, fingerprint and status), timed apart, since reading the
 status (the fine-tuned encoder's milliseconds) costs the same at every size and would
 hide the growth; the figure is the median over rounds of CPU time
-(`time.process_time`) per probe article of the ingest that follows. PostgreSQL is the
+(`time.process_time`) per probe article of the ingest that follows; its wall time,
+which holds the database server's work too, is printed beside it. PostgreSQL is the
 local server (`PEACEWATCH_BENCH_PG`, default postgres@127.0.0.1:5432); a scratch
 database is made and dropped.
 """
@@ -313,6 +314,7 @@ def run(
     per_size: dict[int, list[float]] = {size: [] for size, _ in dbs}
     joined: dict[int, list[int]] = {size: [] for size, _ in dbs}
     analysed: dict[int, list[float]] = {size: [] for size, _ in dbs}
+    walls: dict[int, list[float]] = {size: [] for size, _ in dbs}
     for r in range(rounds):
         for (size, engine), ingestor in zip(dbs, ingestors, strict=True):
             gen.rng = random.Random(1000 + r)  # the same probes at every size
@@ -321,13 +323,14 @@ def run(
             gate_entries(ingestor.analysis_spec(cands[0].topic), cands)
             analysed[size].append((time.process_time() - t) / len(cands) * 1e3)
             with Session(engine) as session:
-                t = time.process_time()
+                t, w = time.process_time(), time.perf_counter()
                 report = ingestor.ingest(session, cands)
                 session.flush()
-                spent = time.process_time() - t
+                spent, wall = time.process_time() - t, time.perf_counter() - w
                 session.rollback()
             ingestor.forget(report)
             per_size[size].append(spent / len(cands) * 1e3)
+            walls[size].append(wall / len(cands) * 1e3)
             joined[size].append(report.near_duplicates + report.duplicates)
     base = statistics.median(per_size[dbs[0][0]])
     whole = {
@@ -344,7 +347,8 @@ def run(
             f"  {size:>7,} stored: {med:6.2f} ms/article  ({med / base:4.2f}x of "
             f"{dbs[0][0]:,})  copies joined per batch: {statistics.median(joined[size]):.0f}"
             f"  with the analysis: {whole[size]:.2f} ms/article "
-            f"({whole[size] / whole[dbs[0][0]]:4.2f}x)"
+            f"({whole[size] / whole[dbs[0][0]]:4.2f}x)  ingest's wall (the database "
+            f"server's time in): {statistics.median(walls[size]):.2f} ms/article"
         )
 
 
