@@ -6,8 +6,9 @@ shingles (`crawler.dedup.fingerprint`), recomputed from the candidates' stored t
 decides. The signature is mostly a finder: at 128 permutations its Jaccard estimate has
 a standard error near 0.045 at J = 0.5, which is what separates a trimmed wire copy
 from a rival report of the same meeting (see `python -m tests.eval.dedup`). Only where
-the estimate clears the threshold by four standard errors (a wire copy, J near 0.9) is
-the stored text not read back.
+the estimate clears the threshold the exact check would apply by four standard errors
+(a wire copy or a lightly edited one: J from about 0.65 between long texts) is the
+stored text not read back; a batch's texts to read are read in one query.
 
 Beside the index, `Deduplicator` keeps each indexed article's story and the shingles
 of the latest articles, so 100,000 articles rebuild from the database in seconds.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -47,6 +49,18 @@ NO_TIME = np.iinfo(np.int32).min
 RECENT_SHINGLES = 4096
 """Articles whose shingles stay in memory: new copies mostly follow recent stories
 (about 1.6 KB each for a 400-word article)."""
+
+
+@dataclass(frozen=True)
+class CopyCheck:
+    """What the exact check of one text against its stored candidates needs."""
+
+    known: dict[int, np.ndarray]
+    """Candidates' shingles kept in memory, by id."""
+    sure: dict[int, float]
+    """Candidates whose signature's estimate settles it, with the estimate."""
+    to_read: list[int]
+    """Candidates whose text is read back and shingled."""
 
 
 def open_index(settings: DedupSettings) -> Index:
@@ -131,6 +145,7 @@ class Deduplicator:
         keys: np.ndarray | None = None,
         published: datetime | None = None,
         title: str | None = None,
+        check: CopyCheck | None = None,
     ) -> int | None:
         """The story of the most similar stored copy, or None when nothing passes.
 
@@ -144,29 +159,35 @@ class Deduplicator:
         whose stored signature is far off are dropped, and of each story left only the
         first and the latest copy is read: a wire story on thirty sites gives thirty
         candidates of one story, and the exact check must not grow with a story's size.
+        `check`, if given, is `copy_check` of the same text, worked out already.
         """
         if not len(fp.shingles):
             return None
-        story = self._copy_story(fp, lookup, signatures, keys, published)
+        if check is None:
+            check = self.copy_check(fp, signatures, keys, published)
+        story = self._copy_story(fp, lookup, check)
         if story is None and title:
             story = self._summary_story(fp, title, published)
         return story
 
-    def _copy_story(
+    def copy_check(
         self,
         fp: Fingerprint,
-        lookup: Lookup,
-        signatures: SignatureLookup | None,
-        keys: np.ndarray | None,
-        published: datetime | None,
-    ) -> int | None:
-        """The story of the most similar near copy that the LSH index proposes."""
+        signatures: SignatureLookup | None = None,
+        keys: np.ndarray | None = None,
+        published: datetime | None = None,
+    ) -> CopyCheck:
+        """Which near copies the index proposes for `fp`, split by what deciding needs:
+        shingles in memory, an estimate that settles it, or the text read back.
+
+        Worked out before a batch's decisions (the index does not change during them),
+        the batch's texts to read are read in one query (`Ingestor`)."""
         stories, recent = self._stories, self._recent
         candidates = self.within_window(
             [i for i in self.candidates(fp, keys) if i in stories], published
         )
         if not candidates:
-            return None
+            return CopyCheck({}, {}, [])
         rest = [i for i in candidates if i not in recent]
         estimated: dict[int, float] = {}
         if rest and signatures is not None:
@@ -184,13 +205,17 @@ class Deduplicator:
         ids = sorted({*first.values(), *last.values()})
         known = {i: recent[i] for i in ids if i in recent}
         sure = self._surely_copies(fp, [i for i in ids if i not in known], estimated)
-        missing = [i for i in ids if i not in known and i not in sure]
-        if missing:
-            for article_id, (title, body) in lookup(missing).items():
+        return CopyCheck(known, sure, [i for i in ids if i not in known and i not in sure])
+
+    def _copy_story(self, fp: Fingerprint, lookup: Lookup, check: CopyCheck) -> int | None:
+        """The story of the most similar near copy that the check found or reads."""
+        known = dict(check.known)
+        if check.to_read:
+            for article_id, (title, body) in lookup(check.to_read).items():
                 known[article_id] = shingle_hashes(title, body, self.settings.shingle)
         mine = fp.shingles
         best, best_j = None, -1.0
-        for article_id, j in sure.items():
+        for article_id, j in check.sure.items():
             if j > best_j:
                 best, best_j = article_id, j
         inters = overlaps(mine, list(known.values())) if known else []
@@ -198,7 +223,7 @@ class Deduplicator:
             j = inter / (len(mine) + len(theirs) - inter)
             if j >= self.required(mine, theirs) and j > best_j:
                 best, best_j = article_id, j
-        return stories[best] if best is not None else None
+        return self._stories[best] if best is not None else None
 
     def _surely_copies(
         self, fp: Fingerprint, ids: list[int], estimated: dict[int, float]

@@ -27,7 +27,7 @@ from crawler.analysis import admit
 from crawler.clock import as_utc, utcnow
 from crawler.dedup.fingerprint import fingerprint
 from crawler.dedup.index import IndexUnavailable
-from crawler.dedup.story import Deduplicator
+from crawler.dedup.story import CopyCheck, Deduplicator, Lookup, SignatureLookup
 from crawler.fetch.urls import identity, redact_url
 from crawler.model import (
     ARTICLE_LIMITS,
@@ -295,9 +295,51 @@ class Ingestor:
         decided = IngestReport()
         originals = self._originals(session, {fp.content_hash for _, _, fp, _ in analysed})
         batch = _Batch(self.dedup.local())
-        for candidate, url, fp, verdict in analysed:
-            self._decide(session, batch, originals, candidate, url, fp, verdict, now, decided)
+        rows = [self._row(batch, c, url, fp, now) for c, url, fp, _ in analysed]
+        checks, lookup = self._copy_checks(session, rows, originals)
+        for (candidate, _, _, verdict), row, check in zip(analysed, rows, checks, strict=True):
+            self._decide(
+                session, batch, originals, candidate, row, verdict, now, decided, check, lookup
+            )
         return batch, decided
+
+    def _copy_checks(
+        self, session: Session, rows: list[_Row], originals: dict[str, _Original]
+    ) -> tuple[list[CopyCheck | None], Lookup]:
+        """Each row's check against the stored articles (None for an exact copy of one),
+        and what reads the texts they need: all of the batch's in one query, since the
+        index does not change until the batch is written (a query each was most of what
+        the archive's size added to a batch)."""
+        signatures: SignatureLookup = lambda ids: articles.stored_signatures(session, ids)  # noqa: E731
+        checks = [
+            None
+            if row.fp.content_hash in originals
+            else self.dedup.copy_check(row.fp, signatures, row.keys, row.values["published"])
+            for row in rows
+        ]
+        wanted = sorted({i for c in checks if c is not None for i in c.to_read})
+        texts = articles.stored_texts(session, wanted) if wanted else {}
+
+        def lookup(ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+            found = {i: texts[i] for i in ids if i in texts}
+            missing = [i for i in ids if i not in texts]
+            return found | articles.stored_texts(session, missing) if missing else found
+
+        return checks, lookup
+
+    def _row(
+        self, batch: _Batch, candidate: Candidate, url: str, fp: Fingerprint, now: datetime
+    ) -> _Row:
+        row = _Row(
+            fp=fp,
+            body=candidate.body,
+            values=articles.article_row(candidate, url, fp, now),
+            # The batch's index is in memory with the same settings as the global one.
+            keys=batch.index.band_keys(fp.signature),
+        )
+        # An outlet worked out from the URL's host is bounded like one a source named.
+        row.values["outlet"] = clip(row.values["outlet"], ARTICLE_LIMITS["outlet"], ellipsis=False)
+        return row
 
     def _relevant(self, candidates: Sequence[Candidate], report: IngestReport) -> list[Candidate]:
         """The candidates about their topic, tidied as they are stored (`admit`), taking
@@ -349,22 +391,15 @@ class Ingestor:
         batch: _Batch,
         originals: dict[str, _Original],
         candidate: Candidate,
-        url: str,
-        fp: Fingerprint,
+        row: _Row,
         verdict: Classification | None,
         now: datetime,
         report: IngestReport,
+        check: CopyCheck | None,
+        lookup: Lookup,
     ) -> None:
         """Copy of what, which story, which status: everything but the ids."""
-        row = _Row(
-            fp=fp,
-            body=candidate.body,
-            values=articles.article_row(candidate, url, fp, now),
-            # The batch's index is in memory with the same settings as the global one.
-            keys=batch.index.band_keys(fp.signature),
-        )
-        # An outlet worked out from the URL's host is bounded like one a source named.
-        row.values["outlet"] = clip(row.values["outlet"], ARTICLE_LIMITS["outlet"], ellipsis=False)
+        fp = row.fp
         if row.values["published_estimated"] and candidate.published is not None:
             report.future_dated.append(candidate.url)
         original = originals.get(fp.content_hash)
@@ -377,11 +412,12 @@ class Ingestor:
             report.new_articles += 1
             story = self.dedup.find_story(
                 fp,
-                lambda ids: articles.stored_texts(session, ids),
+                lookup,
                 lambda ids: articles.stored_signatures(session, ids),
                 row.keys,
                 row.values["published"],
                 candidate.title,
+                check,
             )
             if story is None:
                 story = batch.find_story(fp, row.keys, row.values["published"], candidate.title)
