@@ -96,3 +96,28 @@ def test_crawl_on_postgresql(pg_url, http_server, cli, config_path):
     assert articles[0]["published"].endswith("+00:00")
     stories = cli("stories", "--json").json()
     assert len(stories) >= 1 and all(s["outlets"] >= 1 for s in stories)
+
+
+def test_stories_inserted_together_get_their_ids_in_the_rows_order(any_db_url):
+    """A batch's new stories go in one statement; each article is then filed under the
+    id its story got, so the ids must come back in the rows' order, on every backend,
+    after deletions too."""
+    from datetime import UTC, datetime
+
+    from crawler.store.db import session_scope
+    from crawler.store.stories import insert_stories, story_row
+    from crawler.store.tables import Story
+
+    engine = open_database(any_db_url)
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    with session_scope(engine) as session:
+        first = insert_stories(session, [story_row(f"a{k}", at, at) for k in range(5)])
+        session.execute(text("DELETE FROM stories WHERE id = :id"), {"id": first[2]})
+    with session_scope(engine) as session:
+        rows = [story_row(f"t{k}", at, at) for k in range(300)]
+        ids = insert_stories(session, rows)
+        topics = dict(session.execute(text("SELECT id, topic FROM stories")).tuples().all())
+        assert len(set(ids)) == 300 and not set(ids) & set(first)
+        assert [topics[i] for i in ids] == [r["topic"] for r in rows]
+        assert session.get(Story, ids[7]).topic == "t7"
+    engine.dispose()
