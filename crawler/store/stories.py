@@ -57,7 +57,9 @@ def insert_stories(session: Session, rows: list[dict[str, Any]]) -> list[int]:
         return []
     if session.get_bind().dialect.name == "sqlite":
         table = Story.__table__  # type: ignore[attr-defined]
-        ids = sorted(session.execute(insert(table).returning(table.c.id), rows).scalars())
+        ids: list[int] = sorted(
+            session.execute(insert(table).returning(table.c.id), rows).scalars()
+        )
         if len(ids) != len(rows):
             raise RuntimeError(f"inserted {len(rows)} stories, {len(ids)} ids came back")
         return ids
@@ -78,7 +80,7 @@ def recount(session: Session, story_ids: Iterable[int], now: datetime) -> None:
     earliest = (
         select(func.min(Article.published))
         .where(of_story)
-        .group_by(Article.story_id)
+        .group_by(Article.story_id)  # type: ignore[arg-type]
         .scalar_subquery()
     )
     for part in chunks(sorted(story_ids)):
