@@ -18,9 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-import numpy as np
 from sqlmodel import Session
 
 from crawler.analysis import admit
@@ -30,19 +28,18 @@ from crawler.dedup.index import IndexUnavailable
 from crawler.dedup.story import CopyCheck, Deduplicator, Lookup, SignatureLookup
 from crawler.fetch.urls import identity, redact_url
 from crawler.model import (
-    ARTICLE_LIMITS,
     AnalysisSpec,
     Candidate,
     Classification,
     Classifier,
     Fingerprint,
-    clip,
 )
 from crawler.settings import DedupSettings, TopicSettings
 from crawler.status.backend import make_classifier, make_gate, preload
 from crawler.status.relevance import RelevanceGate
 from crawler.status.rules import classify
 from crawler.store import articles, stories
+from crawler.store.batch import Batch, Original, Row
 from crawler.store.indexing import IndexKeeper
 
 Classify = Classifier
@@ -92,76 +89,6 @@ class IngestReport:
                 f"the fetch time as published (first: {redact_url(self.future_dated[0][:200])})"
             )
         return lines
-
-
-@dataclass
-class _Original:
-    """The first article with a content hash: what its copies inherit."""
-
-    id: int | None
-    row: _Row | None
-    """The row, while the original is new in this batch and has no id yet."""
-    story: int
-    status: str
-    confidence: float
-    evidence: list[str]
-
-
-@dataclass
-class _Row:
-    """One article of a batch, decided but not inserted."""
-
-    fp: Fingerprint
-    body: str
-    values: dict[str, Any]
-    keys: np.ndarray
-    """The fingerprint's LSH band keys: cut once for both indexes' lookups and inserts."""
-    story: int = 0
-    """A stored story's id, or a story new in this batch as -1, -2, ..."""
-    original: _Original | None = None
-    id: int | None = None
-
-    @property
-    def copies_row(self) -> _Row | None:
-        """The row of this batch it is an exact copy of (inserted first, for its id)."""
-        return self.original.row if self.original is not None else None
-
-
-class _Batch:
-    """The batch's decisions, with an index of its own so copies within it are found."""
-
-    def __init__(self, index: Deduplicator) -> None:
-        self.index = index
-        self.rows: list[_Row] = []
-        self.stories: list[dict[str, Any]] = []
-
-    def find_story(
-        self, fp: Fingerprint, keys: np.ndarray, published: datetime | None, title: str
-    ) -> int | None:
-        return self.index.find_story(
-            fp,
-            lambda ids: {i: (self.rows[i].values["title"], self.rows[i].body) for i in ids},
-            lambda ids: {i: self.rows[i].fp.signature for i in ids},
-            keys,
-            published,
-            title,
-        )
-
-    def new_story(self, topic: str, first_seen: datetime, now: datetime) -> int:
-        self.stories.append(stories.story_row(topic, first_seen, now))
-        return -len(self.stories)
-
-    def add(self, row: _Row) -> None:
-        self.index.add(
-            len(self.rows),
-            row.story,
-            row.fp.signature,
-            row.fp.shingles,
-            row.keys,
-            row.values["published"],
-            row.values["title"],
-        )
-        self.rows.append(row)
 
 
 class Ingestor:
@@ -289,13 +216,13 @@ class Ingestor:
         session: Session,
         analysed: list[tuple[Candidate, str, Fingerprint, Classification | None]],
         now: datetime,
-    ) -> tuple[_Batch, IngestReport]:
+    ) -> tuple[Batch, IngestReport]:
         """Every candidate's decision, counted in a report of their own: nothing is
         written, so a batch whose index failed midway is decided again from scratch."""
         decided = IngestReport()
         originals = self._originals(session, {fp.content_hash for _, _, fp, _ in analysed})
-        batch = _Batch(self.dedup.local())
-        rows = [self._row(batch, c, url, fp, now) for c, url, fp, _ in analysed]
+        batch = Batch(self.dedup.local())
+        rows = [batch.row(c, url, fp, now) for c, url, fp, _ in analysed]
         checks, lookup = self._copy_checks(session, rows, originals)
         for (candidate, _, _, verdict), row, check in zip(analysed, rows, checks, strict=True):
             self._decide(
@@ -304,7 +231,7 @@ class Ingestor:
         return batch, decided
 
     def _copy_checks(
-        self, session: Session, rows: list[_Row], originals: dict[str, _Original]
+        self, session: Session, rows: list[Row], originals: dict[str, Original]
     ) -> tuple[list[CopyCheck | None], Lookup]:
         """Each row's check against the stored articles (None for an exact copy of one),
         and what reads the texts they need: all of the batch's in one query, since the
@@ -326,20 +253,6 @@ class Ingestor:
             return found | articles.stored_texts(session, missing) if missing else found
 
         return checks, lookup
-
-    def _row(
-        self, batch: _Batch, candidate: Candidate, url: str, fp: Fingerprint, now: datetime
-    ) -> _Row:
-        row = _Row(
-            fp=fp,
-            body=candidate.body,
-            values=articles.article_row(candidate, url, fp, now),
-            # The batch's index is in memory with the same settings as the global one.
-            keys=batch.index.band_keys(fp.signature),
-        )
-        # An outlet worked out from the URL's host is bounded like one a source named.
-        row.values["outlet"] = clip(row.values["outlet"], ARTICLE_LIMITS["outlet"], ellipsis=False)
-        return row
 
     def _relevant(self, candidates: Sequence[Candidate], report: IngestReport) -> list[Candidate]:
         """The candidates about their topic, tidied as they are stored (`admit`), taking
@@ -377,21 +290,21 @@ class Ingestor:
                 unstored.append((candidate, url))
         return unstored
 
-    def _originals(self, session: Session, hashes: set[str]) -> dict[str, _Original]:
+    def _originals(self, session: Session, hashes: set[str]) -> dict[str, Original]:
         """The stored original of each content hash: what an exact copy inherits."""
         found = articles.first_with_hash(session, hashes)
         return {
-            h: _Original(o.id, None, o.story_id, o.status, o.confidence, o.evidence)
+            h: Original(o.id, None, o.story_id, o.status, o.confidence, o.evidence)
             for h, o in found.items()
         }
 
     def _decide(
         self,
         session: Session,
-        batch: _Batch,
-        originals: dict[str, _Original],
+        batch: Batch,
+        originals: dict[str, Original],
         candidate: Candidate,
-        row: _Row,
+        row: Row,
         verdict: Classification | None,
         now: datetime,
         report: IngestReport,
@@ -431,11 +344,11 @@ class Ingestor:
                     candidate.title, candidate.body, candidate.language
                 )
             status, confidence, evidence = verdict.status, verdict.confidence, verdict.evidence
-            originals[fp.content_hash] = _Original(None, row, story, status, confidence, evidence)
+            originals[fp.content_hash] = Original(None, row, story, status, confidence, evidence)
         row.values.update(status=status, confidence=confidence, evidence=list(evidence))
         batch.add(row)
 
-    def _write(self, session: Session, batch: _Batch, report: IngestReport) -> set[int]:
+    def _write(self, session: Session, batch: Batch, report: IngestReport) -> set[int]:
         """Insert the batch's new stories, counted, then its articles (copies after their
         originals). Returns the new stories' ids."""
         story_ids: dict[int, int] = {}
