@@ -5,11 +5,9 @@ Run: python tests/bench/bench_storage.py [--articles 5000] [--batch 100]
      [--postgres postgresql+psycopg://postgres@127.0.0.1/test]
 
 Lookups are batched per feed batch (known URLs, content hashes, index refresh) and so
-are writes: new stories and articles go in with one INSERT .. RETURNING each, story
-counts with one UPDATE. On PostgreSQL that is well under one statement an article;
-SQLAlchemy runs SQLite's RETURNING inserts a row at a time (it cannot promise their
-order otherwise), in process and cheap. PostgreSQL runs when the URL answers (a
-scratch database is created and dropped).
+are writes: new stories and articles go in with one INSERT .. RETURNING each, on
+both backends, older stories' counts with one UPDATE. PostgreSQL runs when the URL
+answers (a scratch database is created and dropped).
 """
 
 from __future__ import annotations
