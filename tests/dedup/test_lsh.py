@@ -52,3 +52,20 @@ def test_one_signature_keys_are_its_row_of_the_batch_keys():
         batch = band_keys(sigs, bands, rows)
         for sig, keys in zip(sigs, batch, strict=True):
             assert signature_keys(sig, bands, rows).tolist() == keys.tolist()
+
+
+def test_a_crowded_bucket_proposes_its_latest_articles_however_they_are_segmented():
+    """A shared paragraph puts hundreds of articles in one bucket: a lookup proposes the
+    latest `BUCKET_CAP` of them, whether they sit in the buffer or in several segments,
+    and so does not grow with the archive."""
+    from crawler.dedup.bands import BUCKET_CAP
+
+    shared = _signatures(1)[0]
+    crowd = _signatures(600, seed=11)
+    crowd[:, :3] = shared[:3]  # every article shares the first band with `shared`
+    index = BandIndex(42, 3, buffer_articles=50)
+    index.insert_many(np.arange(200), crowd[:200])
+    for i in range(200, 600):
+        index.insert(i, crowd[i])
+    assert len(index._segments) > 1
+    assert index.query(shared) == set(range(600 - BUCKET_CAP, 600))
