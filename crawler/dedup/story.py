@@ -183,9 +183,11 @@ class Deduplicator:
         Worked out before a batch's decisions (the index does not change during them),
         the batch's texts to read are read in one query (`Ingestor`)."""
         stories, recent = self._stories, self._recent
-        candidates = self.within_window(
-            [i for i in self.candidates(fp, keys) if i in stories], published
-        )
+        # The window first: it is one vectorised step, and on a crowded topic most of
+        # what the buckets propose is older than it.
+        candidates = [
+            i for i in self.within_window(self.candidates(fp, keys), published) if i in stories
+        ]
         if not candidates:
             return CopyCheck({}, {}, [])
         rest = [i for i in candidates if i not in recent]
