@@ -225,34 +225,28 @@ class Ingestor:
         rows = [batch.row(c, url, fp, now) for c, url, fp, _ in analysed]
         checks, lookup = self._copy_checks(session, rows, originals)
         for (candidate, _, _, verdict), row, check in zip(analysed, rows, checks, strict=True):
-            self._decide(
-                session, batch, originals, candidate, row, verdict, now, decided, check, lookup
-            )
+            self._decide(batch, originals, candidate, row, verdict, now, decided, check, lookup)
         return batch, decided
 
     def _copy_checks(
         self, session: Session, rows: list[Row], originals: dict[str, Original]
     ) -> tuple[list[CopyCheck | None], Lookup]:
-        """Each row's check against the stored articles (None for an exact copy of one),
-        and what reads the texts they need: all of the batch's in one query, since the
-        index does not change until the batch is written (a query each was most of what
-        the archive's size added to a batch)."""
+        """Each row's check against the stored articles (None for an exact copy of one,
+        or a text with no shingles, which no copy check reads), and what reads the texts
+        they need: all of the batch's in one query, since the index does not change
+        until the batch is written (a query each was most of what the archive's size
+        added to a batch). An id the query does not find (deleted since) is not there
+        to compare, as before."""
         signatures: SignatureLookup = lambda ids: articles.stored_signatures(session, ids)  # noqa: E731
         checks = [
             None
-            if row.fp.content_hash in originals
+            if row.fp.content_hash in originals or not len(row.fp.shingles)
             else self.dedup.copy_check(row.fp, signatures, row.keys, row.values["published"])
             for row in rows
         ]
         wanted = sorted({i for c in checks if c is not None for i in c.to_read})
         texts = articles.stored_texts(session, wanted) if wanted else {}
-
-        def lookup(ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-            found = {i: texts[i] for i in ids if i in texts}
-            missing = [i for i in ids if i not in texts]
-            return found | articles.stored_texts(session, missing) if missing else found
-
-        return checks, lookup
+        return checks, lambda ids: {i: texts[i] for i in ids if i in texts}
 
     def _relevant(self, candidates: Sequence[Candidate], report: IngestReport) -> list[Candidate]:
         """The candidates about their topic, tidied as they are stored (`admit`), taking
@@ -300,7 +294,6 @@ class Ingestor:
 
     def _decide(
         self,
-        session: Session,
         batch: Batch,
         originals: dict[str, Original],
         candidate: Candidate,
@@ -323,14 +316,10 @@ class Ingestor:
             status, confidence, evidence = original.status, original.confidence, original.evidence
         else:
             report.new_articles += 1
+            # The check was worked out for the batch (`_copy_checks`): find_story needs
+            # no signatures or band keys of its own.
             story = self.dedup.find_story(
-                fp,
-                lookup,
-                lambda ids: articles.stored_signatures(session, ids),
-                row.keys,
-                row.values["published"],
-                candidate.title,
-                check,
+                fp, lookup, published=row.values["published"], title=candidate.title, check=check
             )
             if story is None:
                 story = batch.find_story(fp, row.keys, row.values["published"], candidate.title)
