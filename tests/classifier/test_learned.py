@@ -15,7 +15,10 @@ from crawler.analysis import admit
 from crawler.model import Candidate
 from crawler.settings import TopicSettings
 from crawler.status import corpus
+from crawler.status.learned import blend
+from crawler.status.learned.blend import FILE as BLEND_FILE
 from crawler.status.learned.model import DEFAULT_MODEL, LearnedReader, load_reader
+from crawler.status.learned.tuned import TUNED_DIR, load_tuned
 from crawler.status.relevance import RelevanceGate
 from crawler.store.tables import Article
 from scheduler.cli import app
@@ -67,6 +70,57 @@ def test_a_minerals_deal_the_lexicon_is_sure_of_is_not_read_as_a_peace_agreement
     result = runner.invoke(app, ["classify", "--json", "-"], input=f"{title}\n{text}\n")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["status"] != "agreement"
+
+
+def test_an_unsure_headline_is_read_through_the_blend_fitted_for_the_shipped_encoder(
+    tmp_path: Path,
+) -> None:
+    # The n-grams are unsure of this one, so the encoder is asked and the two readings
+    # are combined by the regression in `blend.json`. Beside the same encoder with an
+    # unreadable blend file (read with the fixed share, as before the regression) the
+    # reading still comes, and the shipped blend is what sets its confidence.
+    title = 'Kremlin sees "positive movement" in talks with Kyiv'
+    text = "Peskov said the working groups had advanced on several technical points."
+    folder = tmp_path / "status-tuned"
+    folder.mkdir()
+    for name in ("status.onnx", "tokenizer.json", "meta.json"):
+        (folder / name).symlink_to(TUNED_DIR / name)
+    (folder / BLEND_FILE).write_text("{not json", encoding="utf-8")
+    shipped = LearnedReader(DEFAULT_MODEL).read(title, text, "en").classification
+    fixed = LearnedReader(DEFAULT_MODEL, tuned=folder).read(title, text, "en").classification
+    assert shipped.status == fixed.status == "progress"
+    assert shipped.confidence != fixed.confidence
+
+
+def test_a_blend_fitted_on_labelled_items_reads_them_back_after_saving(tmp_path: Path) -> None:
+    # `python -m crawler.status.learned.blend` fits on dev; here the 108 written Russian
+    # and Ukrainian reports stand in (seconds, not minutes). Saved and loaded again, the
+    # regression must read most of what it was fitted on: a scaling folded into the
+    # weights the wrong way, or columns in another order, reads several of them wrong.
+    from tests.eval.status import WRITTEN_RU_UK, written_items
+
+    items = written_items(WRITTEN_RU_UK)
+    fitted = blend.fit(DEFAULT_MODEL, TUNED_DIR, items)
+    fitted.save(tmp_path / BLEND_FILE, {"items": len(items)})
+    loaded = blend.Blend.load(tmp_path / BLEND_FILE)
+    assert loaded is not None and loaded.classes == fitted.classes
+    reader = LearnedReader(DEFAULT_MODEL, tuned=None)
+    tuned = load_tuned(TUNED_DIR)
+    assert tuned is not None
+    order = [tuned.classes.index(c) for c in loaded.classes]
+    right = 0
+    for item in items:
+        ngrams, ruled = reader.parts(item.title, item.text)
+        probs = loaded.probabilities(
+            ngrams,
+            tuned.probabilities(item.title, item.text)[order],
+            (ruled.status, ruled.confidence),
+            item.lang,
+        )
+        right += loaded.classes[int(np.argmax(probs))] == item.status
+    assert right >= 0.92 * len(items)  # 103 of 108; 96 with the scaling left unfolded
+    (tmp_path / "short.json").write_text(json.dumps({"classes": ["none"], "coef": [[1.0]]}))
+    assert blend.Blend.load(tmp_path / "short.json") is None
 
 
 def test_a_headline_naming_one_side_reaches_the_model_and_is_relevant() -> None:

@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crawler.status.learned.blend import FILE as BLEND_FILE
+from crawler.status.learned.blend import Blend
+
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
@@ -45,6 +48,7 @@ class TunedReader:
         self.classes: tuple[str, ...] = tuple(meta["classes"])
         self.languages: tuple[str, ...] = tuple(meta.get("languages", ("en",)))
         self.prefix: str = meta.get("prefix", "")
+        self.blend = Blend.load(folder / BLEND_FILE)
         self._tokenizer_file = folder / "tokenizer.json"
         if not self._tokenizer_file.is_file():
             raise FileNotFoundError(self._tokenizer_file)
