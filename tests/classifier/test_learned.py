@@ -16,9 +16,8 @@ from crawler.model import Candidate
 from crawler.settings import TopicSettings
 from crawler.status import corpus
 from crawler.status.learned import blend
-from crawler.status.learned.blend import FILE as BLEND_FILE
 from crawler.status.learned.model import DEFAULT_MODEL, LearnedReader, load_reader
-from crawler.status.learned.tuned import TUNED_DIR, load_tuned
+from crawler.status.learned.tuned import BLEND_FILE, TUNED_DIR, Blend, load_tuned
 from crawler.status.relevance import RelevanceGate
 from crawler.store.tables import Article
 from scheduler.cli import app
@@ -102,7 +101,7 @@ def test_a_blend_fitted_on_labelled_items_reads_them_back_after_saving(tmp_path:
     items = written_items(WRITTEN_RU_UK)
     fitted = blend.fit(DEFAULT_MODEL, TUNED_DIR, items)
     fitted.save(tmp_path / BLEND_FILE, {"items": len(items)})
-    loaded = blend.Blend.load(tmp_path / BLEND_FILE)
+    loaded = Blend.load(tmp_path / BLEND_FILE)
     assert loaded is not None and loaded.classes == fitted.classes
     reader = LearnedReader(DEFAULT_MODEL, tuned=None)
     tuned = load_tuned(TUNED_DIR)
@@ -120,7 +119,7 @@ def test_a_blend_fitted_on_labelled_items_reads_them_back_after_saving(tmp_path:
         right += loaded.classes[int(np.argmax(probs))] == item.status
     assert right >= 0.92 * len(items)  # 103 of 108; 96 with the scaling left unfolded
     (tmp_path / "short.json").write_text(json.dumps({"classes": ["none"], "coef": [[1.0]]}))
-    assert blend.Blend.load(tmp_path / "short.json") is None
+    assert Blend.load(tmp_path / "short.json") is None
 
 
 def test_a_headline_naming_one_side_reaches_the_model_and_is_relevant() -> None:

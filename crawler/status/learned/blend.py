@@ -27,97 +27,24 @@ the file blends at the fixed share.
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crawler.status.learned.model import LearnedReader
+from crawler.status.learned.tuned import BLEND_FILE, Blend, TunedReader
+
 if TYPE_CHECKING:
     from crawler.status.corpus import Item
 
-LANGUAGES = ("en", "ru", "uk")
-FLOOR = 1e-4
-"""Probabilities are floored before their log: a reader's 0 is not infinitely sure."""
 C = 0.1
 BALANCE = 0.25
 """Classes weighted by their rarity to this power. Unweighted, the blend read dev's
 statuses as well (0.735) but more of them as `none`: `none` precision 0.904, against
 0.916 for the fixed share; 0.25 reads 0.735 at 0.915, 0.5 and 1 read 0.730 and 0.721
 (0.923, 0.932)."""
-FILE = "blend.json"
-
-
-@dataclass(frozen=True)
-class Blend:
-    """Status probabilities from both readers' and the rules' readings."""
-
-    classes: tuple[str, ...]
-    coef: np.ndarray
-    """(classes, features): the n-grams' log-probabilities, the encoder's, the rules'
-    confidence in their status's column, the language (one column each)."""
-    intercept: np.ndarray
-
-    @staticmethod
-    def features(
-        classes: Sequence[str],
-        ngrams: np.ndarray,
-        tuned: np.ndarray,
-        rules: tuple[str, float],
-        language: str | None,
-    ) -> np.ndarray:
-        ruled = np.zeros(len(classes))
-        if rules[0] in classes:
-            ruled[classes.index(rules[0])] = rules[1]
-        spoken = np.array([float(language == lang) for lang in LANGUAGES])
-        return np.concatenate(
-            [np.log(np.maximum(ngrams, FLOOR)), np.log(np.maximum(tuned, FLOOR)), ruled, spoken]
-        )
-
-    def probabilities(
-        self, ngrams: np.ndarray, tuned: np.ndarray, rules: tuple[str, float], language: str | None
-    ) -> np.ndarray:
-        """`ngrams` and `tuned` in the order of `classes`."""
-        z = self.coef @ self.features(self.classes, ngrams, tuned, rules, language)
-        z += self.intercept
-        p = np.exp(z - z.max())
-        return np.asarray(p / p.sum(), dtype=np.float64)
-
-    @classmethod
-    def load(cls, path: Path) -> Blend | None:
-        """The file's blend; None when there is none (or it is not one)."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            blend = cls(
-                tuple(data["classes"]),
-                np.asarray(data["coef"], dtype=np.float64),
-                np.asarray(data["intercept"], dtype=np.float64),
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        width = 3 * len(blend.classes) + len(LANGUAGES)
-        if blend.coef.shape != (len(blend.classes), width) or blend.intercept.shape != (
-            len(blend.classes),
-        ):
-            return None
-        return blend
-
-    def save(self, path: Path, meta: dict[str, object]) -> None:
-        path.write_text(
-            json.dumps(
-                {
-                    **meta,
-                    "classes": list(self.classes),
-                    "coef": np.round(self.coef, 6).tolist(),
-                    "intercept": np.round(self.intercept, 6).tolist(),
-                },
-                indent=1,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
 
 
 def fit(model: Path, tuned: Path, items: Sequence[Item]) -> Blend:
@@ -125,9 +52,6 @@ def fit(model: Path, tuned: Path, items: Sequence[Item]) -> Blend:
     `tuned`, both fitted without them."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
-
-    from crawler.status.learned.model import LearnedReader
-    from crawler.status.learned.tuned import TunedReader
 
     reader = LearnedReader(model, tuned=None)
     encoder = TunedReader(tuned)
@@ -160,13 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.status.learned.blend")
     parser.add_argument("--model", type=Path, required=True, help="n-grams fitted on train")
     parser.add_argument("--tuned", type=Path, required=True, help="an encoder fitted on train")
-    parser.add_argument("--out", type=Path, help=f"default: TUNED/{FILE}")
+    parser.add_argument("--out", type=Path, help=f"default: TUNED/{BLEND_FILE}")
     args = parser.parse_args(argv)
     from crawler.status import corpus
 
     items = corpus.split("dev")
     blend = fit(args.model, args.tuned, items)
-    out = args.out or args.tuned / FILE
+    out = args.out or args.tuned / BLEND_FILE
     blend.save(out, {"split": "dev", "items": len(items), "c": C, "balance": BALANCE})
     print(f"wrote {out} ({len(items)} dev items)")
     return 0

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crawler.status.learned.blend import FILE as BLEND_FILE
-from crawler.status.learned.blend import Blend
+from crawler.status.language import LANGUAGES
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -35,6 +36,83 @@ LEDE_CHARS = 400
 def text_of(title: str, text: str) -> str:
     """What the encoder reads: the headline, then the start of the text."""
     return f"{title.strip()}. {text[:LEDE_CHARS]}".strip()
+
+
+FLOOR = 1e-4
+"""Probabilities are floored before their log: a reader's 0 is not infinitely sure."""
+BLEND_FILE = "blend.json"
+"""Beside the encoder: the regression that combines its reading with the n-grams'
+(`blend`)."""
+
+
+@dataclass(frozen=True)
+class Blend:
+    """Status probabilities from both readers' and the rules' readings."""
+
+    classes: tuple[str, ...]
+    coef: np.ndarray
+    """(classes, features): the n-grams' log-probabilities, the encoder's, the rules'
+    confidence in their status's column, the language (one column each)."""
+    intercept: np.ndarray
+
+    @staticmethod
+    def features(
+        classes: Sequence[str],
+        ngrams: np.ndarray,
+        tuned: np.ndarray,
+        rules: tuple[str, float],
+        language: str | None,
+    ) -> np.ndarray:
+        ruled = np.zeros(len(classes))
+        if rules[0] in classes:
+            ruled[classes.index(rules[0])] = rules[1]
+        spoken = np.array([float(language == lang) for lang in LANGUAGES])
+        return np.concatenate(
+            [np.log(np.maximum(ngrams, FLOOR)), np.log(np.maximum(tuned, FLOOR)), ruled, spoken]
+        )
+
+    def probabilities(
+        self, ngrams: np.ndarray, tuned: np.ndarray, rules: tuple[str, float], language: str | None
+    ) -> np.ndarray:
+        """`ngrams` and `tuned` in the order of `classes`."""
+        z = self.coef @ self.features(self.classes, ngrams, tuned, rules, language)
+        z += self.intercept
+        p = np.exp(z - z.max())
+        return np.asarray(p / p.sum(), dtype=np.float64)
+
+    @classmethod
+    def load(cls, path: Path) -> Blend | None:
+        """The file's blend; None when there is none (or it is not one)."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            blend = cls(
+                tuple(data["classes"]),
+                np.asarray(data["coef"], dtype=np.float64),
+                np.asarray(data["intercept"], dtype=np.float64),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        width = 3 * len(blend.classes) + len(LANGUAGES)
+        if blend.coef.shape != (len(blend.classes), width) or blend.intercept.shape != (
+            len(blend.classes),
+        ):
+            return None
+        return blend
+
+    def save(self, path: Path, meta: dict[str, object]) -> None:
+        path.write_text(
+            json.dumps(
+                {
+                    **meta,
+                    "classes": list(self.classes),
+                    "coef": np.round(self.coef, 6).tolist(),
+                    "intercept": np.round(self.intercept, 6).tolist(),
+                },
+                indent=1,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
 
 
 class TunedReader:
