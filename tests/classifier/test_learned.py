@@ -113,7 +113,7 @@ def test_a_blend_fitted_on_labelled_items_reads_them_back_after_saving(tmp_path:
         probs = loaded.probabilities(
             ngrams,
             tuned.probabilities(item.title, item.text)[order],
-            (ruled.status, ruled.confidence),
+            ruled,
             item.lang,
         )
         right += loaded.classes[int(np.argmax(probs))] == item.status

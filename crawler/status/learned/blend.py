@@ -61,8 +61,7 @@ def fit(model: Path, tuned: Path, items: Sequence[Item]) -> Blend:
     for item in items:
         ngrams, ruled = reader.parts(item.title, item.text)
         read = encoder.probabilities(item.title, item.text)[order]
-        rules = (ruled.status, ruled.confidence)
-        rows.append(Blend.features(classes, ngrams, read, rules, item.lang))
+        rows.append(Blend.features(classes, ngrams, read, ruled, item.lang))
         labels.append(classes.index(item.status))
     x, y = np.array(rows), np.array(labels)
     scaler = StandardScaler().fit(x)

@@ -34,7 +34,7 @@ from crawler.extract.sentences import split_sentences
 from crawler.model import Classification
 from crawler.status.language import detect
 from crawler.status.learned.features import FEATURE_SPACE, Features, Featurizer, counted, lede
-from crawler.status.learned.tuned import TUNED_DIR, TunedReader, load_tuned
+from crawler.status.learned.tuned import TUNED_DIR, TunedReader, load_tuned, softmax
 
 MODELS = Path(__file__).parent / "models"
 DEFAULT_MODEL = MODELS / "reader.npz"
@@ -196,9 +196,7 @@ class Head:
         if len(self.classes) == 2 and len(z) == 1:
             p = 1.0 / (1.0 + math.exp(-float(z[0])))
             return np.array([1.0 - p, p])
-        z = z - z.max()
-        e = np.exp(z)
-        return e / e.sum()
+        return softmax(z)
 
 
 @dataclass
@@ -320,13 +318,13 @@ class LearnedReader:
             return Reading(relevance, ruled)
         unsure = probs[self._none] < TUNED_SKIP and probs.max() < TUNED_SURE
         reader = self._tuned() if unsure else None
-        language = (language or detect(title, text)) if reader is not None else language
+        if reader is not None:
+            language = language or detect(title, text)
         if reader is not None and language in reader.languages:
             order = [reader.classes.index(c) for c in self.status.classes]
             tuned = reader.probabilities(title, text)[order]
             if reader.blend is not None and reader.blend.classes == self.status.classes:
-                rules = (ruled.status, ruled.confidence)
-                probs = reader.blend.probabilities(probs, tuned, rules, language)
+                probs = reader.blend.probabilities(probs, tuned, ruled, language)
             else:
                 blend = (1.0 - TUNED_WEIGHT) * probs + TUNED_WEIGHT * tuned
                 sharper = np.power(blend, 1.0 / BLEND_TEMPERATURE)

@@ -24,6 +24,8 @@ from crawler.status.language import LANGUAGES
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
+    from crawler.model import Classification
+
 TUNED_DIR = Path(__file__).parent / "models" / "status-tuned"
 MAX_TOKENS = 64
 """What the encoder is fitted on: a headline and the first sentence of its lede."""
@@ -36,6 +38,13 @@ LEDE_CHARS = 400
 def text_of(title: str, text: str) -> str:
     """What the encoder reads: the headline, then the start of the text."""
     return f"{title.strip()}. {text[:LEDE_CHARS]}".strip()
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Probabilities from logits, in their dtype: the learned heads', the encoder's and
+    the blend's."""
+    e = np.exp(z - z.max())
+    return e / e.sum()
 
 
 FLOOR = 1e-4
@@ -60,25 +69,23 @@ class Blend:
         classes: Sequence[str],
         ngrams: np.ndarray,
         tuned: np.ndarray,
-        rules: tuple[str, float],
+        rules: Classification,
         language: str | None,
     ) -> np.ndarray:
         ruled = np.zeros(len(classes))
-        if rules[0] in classes:
-            ruled[classes.index(rules[0])] = rules[1]
+        if rules.status in classes:
+            ruled[classes.index(rules.status)] = rules.confidence
         spoken = np.array([float(language == lang) for lang in LANGUAGES])
         return np.concatenate(
             [np.log(np.maximum(ngrams, FLOOR)), np.log(np.maximum(tuned, FLOOR)), ruled, spoken]
         )
 
     def probabilities(
-        self, ngrams: np.ndarray, tuned: np.ndarray, rules: tuple[str, float], language: str | None
+        self, ngrams: np.ndarray, tuned: np.ndarray, rules: Classification, language: str | None
     ) -> np.ndarray:
         """`ngrams` and `tuned` in the order of `classes`."""
         z = self.coef @ self.features(self.classes, ngrams, tuned, rules, language)
-        z += self.intercept
-        p = np.exp(z - z.max())
-        return np.asarray(p / p.sum(), dtype=np.float64)
+        return softmax(z + self.intercept)
 
     @classmethod
     def load(cls, path: Path) -> Blend | None:
@@ -160,9 +167,7 @@ class TunedReader:
         ids = np.array([encoding.ids], dtype=np.int64)
         mask = np.array([encoding.attention_mask], dtype=np.int64)
         (logits,) = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})
-        z = logits[0] - logits[0].max()
-        p = np.exp(z)
-        return np.asarray(p / p.sum(), dtype=np.float64)
+        return np.asarray(softmax(logits[0]), dtype=np.float64)
 
 
 _LOCK = threading.Lock()
