@@ -34,7 +34,7 @@ from crawler.extract.sentences import split_sentences
 from crawler.model import Classification
 from crawler.status.language import detect
 from crawler.status.learned.features import FEATURE_SPACE, Features, Featurizer, counted, lede
-from crawler.status.learned.tuned import TUNED_DIR, TunedReader, load_tuned, softmax
+from crawler.status.learned.tuned import TUNED_DIR, Blend, TunedReader, load_tuned, softmax
 
 MODELS = Path(__file__).parent / "models"
 DEFAULT_MODEL = MODELS / "reader.npz"
@@ -207,6 +207,13 @@ class _Row:
 
 
 @dataclass(frozen=True)
+class _Joined:
+    reader: TunedReader
+    order: np.ndarray
+    blend: Blend | None
+
+
+@dataclass(frozen=True)
 class Reading:
     relevance: float
     classification: Classification
@@ -300,6 +307,21 @@ class LearnedReader:
         for ONNX Runtime."""
         return load_tuned(self._tuned_dir) if self._tuned_dir is not None else None
 
+    @cached_property
+    def _joined(self) -> _Joined | None:
+        """The fine-tuned reader with its statuses in the n-grams' order, and its blend
+        when it was fitted on these statuses: worked out at the first unsure article."""
+        reader = self._tuned()
+        if reader is None:
+            return None
+        order = np.array([reader.classes.index(c) for c in self.status.classes])
+        blend = reader.blend
+        return _Joined(
+            reader,
+            order,
+            blend if blend is not None and blend.classes == self.status.classes else None,
+        )
+
     def preload(self) -> None:
         """Load the fine-tuned reader now. A daemon calls this at start: loaded at the
         first unsure article instead, ONNX Runtime's import and session (about half a
@@ -317,14 +339,13 @@ class LearnedReader:
         if sure and probs[self._none] < RULES_OVERRULED:
             return Reading(relevance, ruled)
         unsure = probs[self._none] < TUNED_SKIP and probs.max() < TUNED_SURE
-        reader = self._tuned() if unsure else None
-        if reader is not None:
+        joined = self._joined if unsure else None
+        if joined is not None:
             language = language or detect(title, text)
-        if reader is not None and language in reader.languages:
-            order = [reader.classes.index(c) for c in self.status.classes]
-            tuned = reader.probabilities(title, text)[order]
-            if reader.blend is not None and reader.blend.classes == self.status.classes:
-                probs = reader.blend.probabilities(probs, tuned, ruled, language)
+        if joined is not None and language in joined.reader.languages:
+            tuned = joined.reader.probabilities(title, text)[joined.order]
+            if joined.blend is not None:
+                probs = joined.blend.probabilities(probs, tuned, ruled, language)
             else:
                 blend = (1.0 - TUNED_WEIGHT) * probs + TUNED_WEIGHT * tuned
                 sharper = np.power(blend, 1.0 / BLEND_TEMPERATURE)
