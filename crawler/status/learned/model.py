@@ -34,7 +34,7 @@ from crawler.extract.sentences import split_sentences
 from crawler.model import Classification
 from crawler.status.language import detect
 from crawler.status.learned.features import FEATURE_SPACE, Features, Featurizer, counted, lede
-from crawler.status.learned.tuned import TUNED_DIR, Blend, TunedReader, load_tuned, softmax
+from crawler.status.learned.tuned import TUNED_DIR, Joined, TunedReader, load_tuned, softmax
 
 MODELS = Path(__file__).parent / "models"
 DEFAULT_MODEL = MODELS / "reader.npz"
@@ -207,13 +207,6 @@ class _Row:
 
 
 @dataclass(frozen=True)
-class _Joined:
-    reader: TunedReader
-    order: np.ndarray
-    blend: Blend | None
-
-
-@dataclass(frozen=True)
 class Reading:
     relevance: float
     classification: Classification
@@ -307,20 +300,22 @@ class LearnedReader:
         for ONNX Runtime."""
         return load_tuned(self._tuned_dir) if self._tuned_dir is not None else None
 
-    @cached_property
-    def _joined(self) -> _Joined | None:
-        """The fine-tuned reader with its statuses in the n-grams' order, and its blend
-        when it was fitted on these statuses: worked out at the first unsure article."""
-        reader = self._tuned()
-        if reader is None:
+    def talks(self, title: str, text: str, language: str | None = None) -> float | None:
+        """How surely the fine-tuned encoder reads the article as reporting a talks status
+        (1 − its `none`); None where it is not installed or does not read the language.
+        The relevance gate asks it of articles the n-grams score just under its threshold
+        (`relevance.RESCUE_SCORE`)."""
+        joined = self._joined
+        if joined is None or (language or detect(title, text)) not in joined.reader.languages:
             return None
-        order = np.array([reader.classes.index(c) for c in self.status.classes])
-        blend = reader.blend
-        return _Joined(
-            reader,
-            order,
-            blend if blend is not None and blend.classes == self.status.classes else None,
-        )
+        return joined.talks(title, text)
+
+    @cached_property
+    def _joined(self) -> Joined | None:
+        """The fine-tuned reader beside the n-grams' statuses: worked out at the first
+        article that needs it."""
+        reader = self._tuned()
+        return None if reader is None else Joined(reader, self.status.classes)
 
     def preload(self) -> None:
         """Load the fine-tuned reader now. A daemon calls this at start: loaded at the
@@ -343,7 +338,7 @@ class LearnedReader:
         if joined is not None:
             language = language or detect(title, text)
         if joined is not None and language in joined.reader.languages:
-            tuned = joined.reader.probabilities(title, text)[joined.order]
+            tuned = joined.probabilities(title, text)
             if joined.blend is not None:
                 probs = joined.blend.probabilities(probs, tuned, ruled, language)
             else:

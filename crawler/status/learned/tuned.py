@@ -170,6 +170,35 @@ class TunedReader:
         return np.asarray(softmax(logits[0]), dtype=np.float64)
 
 
+class Joined:
+    """The fine-tuned reader beside a reader of other `classes` (the n-grams'): its
+    probabilities in their order, its blend when it was fitted on them, and the last
+    article's reading remembered, since an article the relevance gate let in on that
+    reading (`talks`) is read for its status next."""
+
+    def __init__(self, reader: TunedReader, classes: Sequence[str]) -> None:
+        self.reader = reader
+        self.order = np.array([reader.classes.index(c) for c in classes])
+        fits = reader.blend is not None and reader.blend.classes == tuple(classes)
+        self.blend = reader.blend if fits else None
+        self._none = reader.classes.index("none")
+        self._last: tuple[tuple[str, str], np.ndarray] | None = None
+
+    def _read(self, title: str, text: str) -> np.ndarray:
+        last = self._last
+        if last is None or last[0] != (title, text):
+            last = self._last = ((title, text), self.reader.probabilities(title, text))
+        return last[1]
+
+    def probabilities(self, title: str, text: str) -> np.ndarray:
+        """In the order of the classes it was joined to."""
+        return self._read(title, text)[self.order]
+
+    def talks(self, title: str, text: str) -> float:
+        """How surely it reads a talks status: 1 − its `none`."""
+        return 1.0 - float(self._read(title, text)[self._none])
+
+
 _LOCK = threading.Lock()
 _LOADED: dict[Path, TunedReader | None] = {}
 
