@@ -146,8 +146,9 @@ the query ("trade war", "merger deal")."""
 
 
 RESCUE_SCORE = 0.2
-"""From this n-gram score up to the threshold, an article with hits in two or more of
-the query's groups is read by the fine-tuned encoder too, and its score is the surer of
+"""From this n-gram score up to the article's threshold (`threshold_for`: English's, a
+lone headline's), an article with hits in two or more of the query's groups is read by
+the fine-tuned encoder too, and its score is the surer of
 the two readings (the encoder's: how surely it reads a talks status). The n-grams'
 relevance head turned away summit headlines that name no country ("Trump and Putin Hold
 High-Stakes Talks in Alaska", 0.36 on dev); the encoder, fitted on the same items'
@@ -226,15 +227,14 @@ class RelevanceGate:
         held to that or to their language's (English's lower one: it turned away 6 of
         the 1,984 English dev items the full gate keeps at it, none a talks item)."""
         headline = only_headline(title, text)
-        screens = not headline or self.headline_threshold == self.threshold
-        score = self._score(title, text, language, screens)
+        score = self._score(title, text, language, headline)
         return score, self._threshold(headline, title, text, language, score)
 
     def score(self, title: str, text: str, language: str | None = None) -> float:
         """`language` picks the query with that language's `terms` merged in."""
         return self.judge(title, text, language)[0]
 
-    def _score(self, title: str, text: str, language: str | None, screens: bool) -> float:
+    def _score(self, title: str, text: str, language: str | None, headline: bool) -> float:
         if self.never is not None and self.never.is_relevant(title, text):
             return 0.0
         if self.must is not None and self.must.is_relevant(title, text):
@@ -242,12 +242,15 @@ class RelevanceGate:
         if self.reader is None:
             return self.query_for(language).relevance(title, text)
         floor = self.floor(title, text, language)
+        screens = not headline or self.headline_threshold == self.threshold
         if floor == math.inf or (
             self.screened and screens and self.reader.screened_out(title, text)
         ):
             return 0.0
         score = self.reader.relevance(title, text)
-        if floor == 0.0 and RESCUE_SCORE <= score < self.threshold:
+        if floor == 0.0 and RESCUE_SCORE <= score < self._threshold(
+            headline, title, text, language, score
+        ):
             talks = self.reader.talks(title, text, language)
             score = score if talks is None else max(score, talks)
         return 0.0 if score < floor else round(score, 4)
