@@ -194,6 +194,7 @@ def test_summit_coverage_the_ngrams_doubt_is_let_in_on_the_encoders_reading() ->
         assert not ngrams.is_relevant(item.title, item.text, item.lang)
         assert gate.score(item.title, item.text, item.lang) > doubted
         assert gate.is_relevant(item.title, item.text, item.lang)
+        assert gate.is_relevant(item.title, item.text, "en-GB")  # as a feed declares it
         verdict = load_reader()(item.title, item.text, item.lang)
         assert verdict.status != "none" and verdict.evidence
     trade = "Trade talks between Washington and Beijing resume in Geneva", "Negotiators met."

@@ -296,8 +296,8 @@ class LearnedReader:
 
     def _tuned(self) -> TunedReader | None:
         """The fine-tuned reader, loaded when a reading first needs it (or at `preload`):
-        a process that only gates relevance, or reads none of its languages, never pays
-        for ONNX Runtime."""
+        a process that reads none of its languages, or gates relevance and meets no
+        article the n-grams doubt (`talks`), never pays for ONNX Runtime."""
         return load_tuned(self._tuned_dir) if self._tuned_dir is not None else None
 
     def talks(self, title: str, text: str, language: str | None = None) -> float | None:
@@ -306,7 +306,7 @@ class LearnedReader:
         The relevance gate asks it of articles the n-grams score just under its threshold
         (`relevance.RESCUE_SCORE`)."""
         joined = self._joined
-        if joined is None or (language or detect(title, text)) not in joined.reader.languages:
+        if joined is None or detect(title, text, language) not in joined.reader.languages:
             return None
         return joined.talks(title, text)
 
