@@ -305,10 +305,19 @@ class LearnedReader:
         (1 − its `none`); None where it is not installed or does not read the language.
         The relevance gate asks it of articles the n-grams score just under its threshold
         (`relevance.RESCUE_SCORE`)."""
+        found = self._encoder_for(title, text, language)
+        return None if found is None else found[0].talks(title, text)
+
+    def _encoder_for(
+        self, title: str, text: str, language: str | None
+    ) -> tuple[Joined, str] | None:
+        """The fine-tuned reader and the article's language (`detect`: a declared tag
+        such as `en-GB` normalised, else its letters), where it reads that language."""
         joined = self._joined
-        if joined is None or detect(title, text, language) not in joined.reader.languages:
+        if joined is None:
             return None
-        return joined.talks(title, text)
+        spoken = detect(title, text, language)
+        return (joined, spoken) if spoken in joined.reader.languages else None
 
     @cached_property
     def _joined(self) -> Joined | None:
@@ -334,10 +343,9 @@ class LearnedReader:
         if sure and probs[self._none] < RULES_OVERRULED:
             return Reading(relevance, ruled)
         unsure = probs[self._none] < TUNED_SKIP and probs.max() < TUNED_SURE
-        joined = self._joined if unsure else None
-        if joined is not None:
-            language = language or detect(title, text)
-        if joined is not None and language in joined.reader.languages:
+        found = self._encoder_for(title, text, language) if unsure else None
+        if found is not None:
+            joined, language = found
             tuned = joined.probabilities(title, text)
             if joined.blend is not None:
                 probs = joined.blend.probabilities(probs, tuned, ruled, language)
