@@ -9,7 +9,8 @@ What is measured is the pipeline as it stores an article: the topic's relevance 
 first (an item it drops is stored as nothing, so its status counts as `none`), then
 the status reader. `--reader` names the reader: `model` (the default: the learned
 reader, hashed n-grams plus the rules' features), `ngrams` (the same without the
-rules' features), `rules` (the lexicon, gated by the term query), `llm` (a
+rules' features), `encoder` (the fine-tuned encoder that `--tuned` names, alone,
+behind the same gate), `rules` (the lexicon, gated by the term query), `llm` (a
 chat-completions endpoint named by the environment). The learned readers are fitted
 on `train` and calibrated on `dev` when the run starts (the shipped model file has
 seen every split, so it is never what is measured), unless `--model PATH` names a
@@ -104,6 +105,26 @@ def learned_reader(
     return read
 
 
+def encoder_reader(model: Path | None = None, tuned: Path | None = None) -> Reader:
+    """The fine-tuned encoder alone behind the same gate: its most likely status, no
+    n-grams, rules or blend; what one fine-tuning run reads by itself (a learning curve:
+    `finetune --split train --share 0.5`). Needs `--tuned`, an encoder fitted on train."""
+    from crawler.status.learned.tuned import TunedReader
+
+    if tuned is None:
+        raise SystemExit("--reader encoder needs --tuned DIR (an encoder fitted on train)")
+    encoder = TunedReader(tuned)
+    gated = learned_reader(model, tuned=tuned)
+
+    def read(title: str, text: str, lang: str) -> Reading:
+        relevant, _ = gated(title, text, lang)
+        probs = encoder.probabilities(title, text)
+        best = int(probs.argmax())
+        return relevant, Classification(encoder.classes[best], float(probs[best]), [])
+
+    return read
+
+
 def llm_reader(_model: Path | None = None) -> Reader:
     """A chat-completions endpoint behind the learned relevance gate, as `backend =
     "llm"` runs: `PEACEWATCH_LLM_BASE_URL` and `PEACEWATCH_LLM_MODEL` name it (and
@@ -129,6 +150,7 @@ def llm_reader(_model: Path | None = None) -> Reader:
 
 
 READERS: dict[str, Callable[[Path | None, Path | None], Reader]] = {
+    "encoder": encoder_reader,
     "llm": lambda model, _tuned: llm_reader(model),
     "rules": lambda _model, _tuned: rules_reader(),
     "rules-ungated": lambda _model, _tuned: rules_alone,
@@ -316,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list the misread items")
     parser.add_argument("--model", type=Path, help="a model file to measure (learned readers)")
     parser.add_argument(
-        "--tuned", type=Path, help="a fine-tuned encoder's folder to blend in (`--reader model`)"
+        "--tuned", type=Path, help="an encoder's folder: blended in (`model`) or alone (`encoder`)"
     )
     parser.add_argument("--reliability", action="store_true", help="print the calibration table")
     args = parser.parse_args(argv)

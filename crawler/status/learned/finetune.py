@@ -15,6 +15,13 @@ shipped model:
 
     python -m crawler.status.learned.finetune            # every item: what ships
     python -m crawler.status.learned.finetune --split train --out /tmp/enc   # measured
+    python -m crawler.status.learned.finetune --split train --share 0.5 --out /tmp/half
+
+`--share` fits on a seeded random share of the split's items: a learning curve. Read
+alone (`python -m tests.eval.status --reader encoder --tuned DIR`), the encoder fitted
+on half of train read test at 0.598, on three quarters at 0.666, on all of it at 0.678;
+blended with the n-grams (fitted on all of train each time), 0.728, 0.737 and 0.737.
+More items of the kind the corpus holds now add little to the blend.
 """
 
 from __future__ import annotations
@@ -63,9 +70,9 @@ def build(folder: Path, classes: int):  # type: ignore[no-untyped-def]
     return Reader()
 
 
-def finetune(split: str, out: Path, epochs: int = EPOCHS) -> dict[str, object]:
-    """Fit on `split` of the corpus (`train`, or `all` for what ships) and write
-    `status.onnx` and `tokenizer.json` to `out`."""
+def finetune(split: str, out: Path, epochs: int = EPOCHS, share: float = 1.0) -> dict[str, object]:
+    """Fit on `split` of the corpus (`train`, or `all` for what ships), or a random
+    `share` of it, and write `status.onnx` and `tokenizer.json` to `out`."""
     import torch
     from transformers import AutoTokenizer
 
@@ -74,6 +81,9 @@ def finetune(split: str, out: Path, epochs: int = EPOCHS) -> dict[str, object]:
     torch.manual_seed(SEED)
     random.seed(SEED)
     items = corpus.split(split)
+    if share < 1.0:
+        drawn = random.Random(SEED + 1)
+        items = [i for i in items if drawn.random() < share]
     labels = list(STATUSES)
     index = {s: i for i, s in enumerate(labels)}
     # The built encoder is 200 MB of floats, read into memory here and not needed after.
@@ -117,6 +127,7 @@ def finetune(split: str, out: Path, epochs: int = EPOCHS) -> dict[str, object]:
     meta = {
         "split": split,
         "items": len(items),
+        "share": share,
         "epochs": epochs,
         "classes": labels,
         "prefix": e5.PREFIX,
@@ -174,8 +185,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--split", choices=("train", "all"), default="all")
     parser.add_argument("--out", type=Path, default=TUNED_DIR)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument(
+        "--share", type=float, default=1.0, help="fit on this random share of the split"
+    )
     args = parser.parse_args(argv)
-    meta = finetune(args.split, args.out, args.epochs)
+    if not 0.0 < args.share <= 1.0:
+        parser.error("--share must be in (0, 1]")
+    meta = finetune(args.split, args.out, args.epochs, args.share)
     size = (args.out / "status.onnx").stat().st_size / 1e6
     print(f"wrote {args.out / 'status.onnx'} ({size:.1f} MB, {meta['items']} items)")
     return 0
