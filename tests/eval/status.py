@@ -40,12 +40,16 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.model import STATUSES, Classification
 from crawler.settings import TopicSettings
 from crawler.status import corpus
 from crawler.status.relevance import RelevanceGate, TopicQuery
 from crawler.status.rules import classify
+
+if TYPE_CHECKING:
+    from crawler.status.learned.model import LearnedReader
 
 WRITTEN = Path(__file__).resolve().parent.parent / "data" / "status_labelled.jsonl"
 WRITTEN_RU_UK = WRITTEN.with_name("status_written_ru_uk.jsonl")
@@ -85,6 +89,21 @@ def learned_reader(
     --split train`); the shipped one has seen every split, so it is never blended in here
     by default.
     """
+    reader, gate = _learned_gate(model, rule_weight, tuned)
+
+    def read(title: str, text: str, lang: str) -> Reading:
+        if not gate.is_relevant(title, text, lang):
+            return False, Classification("none", 1.0, [])
+        return True, reader(title, text, lang)
+
+    return read
+
+
+def _learned_gate(
+    model: Path | None, rule_weight: float | None, tuned: Path | None
+) -> tuple[LearnedReader, RelevanceGate]:
+    """The learned reader of `model` (fitted on train when None) and the default topic's
+    gate over it, the encoder in `tuned` giving the gate its second look."""
     from crawler.status.learned.model import LearnedReader
 
     if model is None:
@@ -95,29 +114,24 @@ def learned_reader(
         train.fit_and_save(scratch, weight)
         model = scratch
     reader = LearnedReader(model, tuned=tuned)
-    gate = RelevanceGate(TopicSettings(), reader)
-
-    def read(title: str, text: str, lang: str) -> Reading:
-        if not gate.is_relevant(title, text, lang):
-            return False, Classification("none", 1.0, [])
-        return True, reader(title, text, lang)
-
-    return read
+    return reader, RelevanceGate(TopicSettings(), reader)
 
 
 def encoder_reader(model: Path | None = None, tuned: Path | None = None) -> Reader:
     """The fine-tuned encoder alone behind the same gate: its most likely status, no
     n-grams, rules or blend; what one fine-tuning run reads by itself (a learning curve:
     `finetune --split train --share 0.5`). Needs `--tuned`, an encoder fitted on train."""
-    from crawler.status.learned.tuned import TunedReader
+    from crawler.status.learned.tuned import load_tuned
 
     if tuned is None:
         raise SystemExit("--reader encoder needs --tuned DIR (an encoder fitted on train)")
-    encoder = TunedReader(tuned)
-    gated = learned_reader(model, tuned=tuned)
+    _, gate = _learned_gate(model, None, tuned)
+    encoder = load_tuned(tuned)  # the gate's second look reads with this one too
+    if encoder is None:
+        raise SystemExit(f"no fine-tuned encoder in {tuned}")
 
     def read(title: str, text: str, lang: str) -> Reading:
-        relevant, _ = gated(title, text, lang)
+        relevant = gate.is_relevant(title, text, lang)
         probs = encoder.probabilities(title, text)
         best = int(probs.argmax())
         return relevant, Classification(encoder.classes[best], float(probs[best]), [])
