@@ -221,7 +221,8 @@ def test_a_hostile_feeds_host_spellings_count_as_one_outlet(
 ) -> None:
     items = [(f"http://{host}/news/{n}.html", None) for n, host in enumerate(SPELLINGS)]
     _, articles = _crawl(http_server, cli, config_path, db_url, _rss(items))
-    assert len({a["outlet"] for a in articles}) > 3  # the feed claims many outlets …
+    # The feed claims several outlets (w3lib 2.6 and later fold the IP spellings into one) …
+    assert len({a["outlet"] for a in articles}) >= 3
     assert {a["status"] for a in articles} == {"ceasefire"}
     shifts = cli("shifts", "--json").json()
     assert [s for s in shifts if s["suppressed"] is None] == []  # … and backs nothing alone

@@ -26,4 +26,4 @@ class ArticleSpider(PeacewatchSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
-            yield self.article_request(url, **self.hints.get(url, {}))
+            yield self.article_request(url, unique=True, **self.hints.get(url, {}))

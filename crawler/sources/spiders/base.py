@@ -78,9 +78,12 @@ class PeacewatchSpider(scrapy.Spider):
         self._scheduled |= set(fresh)
         return result
 
-    def article_request(self, url: str, **hints: Any) -> scrapy.Request:
+    def article_request(self, url: str, *, unique: bool = False, **hints: Any) -> scrapy.Request:
         """A request for an article page; `hints` come back with its item. With an
-        analysis spec, the worker also analyses the page under the hinted title."""
+        analysis spec, the worker also analyses the page under the hinted title.
+        `unique`: the caller waits for an item for each of its distinct URLs, so Scrapy's
+        duplicate filter, which compares URLs as w3lib normalises them (`127.1` is
+        `127.0.0.1` from w3lib 2.6), must not drop a spelling without a word."""
         if self.analysis is not None and "analysis" not in hints:
             hints["analysis"] = (self.analysis, hints.get("title") or "", hints.get("language"))
         return scrapy.Request(
@@ -88,6 +91,7 @@ class PeacewatchSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.article_failed,
             meta={"pw_requested": url, "pw_hints": hints},
+            dont_filter=unique,
         )
 
     def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
