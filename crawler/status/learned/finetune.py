@@ -53,15 +53,17 @@ three in four real items, is not drowned out."""
 SEED = 0
 
 
-def build(folder: Path, classes: int):  # type: ignore[no-untyped-def]
-    """The encoder with mean pooling and a linear head over the statuses."""
+def build(folder: Path, classes: int, layers: int | None = None):  # type: ignore[no-untyped-def]
+    """The encoder with mean pooling and a linear head over the statuses; with `layers`,
+    only the encoder's lowest layers are loaded."""
     import torch
     from transformers import AutoModel
 
     class Reader(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.encoder = AutoModel.from_pretrained(folder)
+            cut = {} if layers is None else {"num_hidden_layers": layers}
+            self.encoder = AutoModel.from_pretrained(folder, **cut)
             self.drop = torch.nn.Dropout(0.1)
             self.head = torch.nn.Linear(self.encoder.config.hidden_size, classes)
 
@@ -97,10 +99,7 @@ def finetune(
     with tempfile.TemporaryDirectory(prefix="peacewatch-e5-") as scratch:
         folder = e5.build(Path(scratch), (text_of(i.title, i.text) for i in items))
         tokenizer = AutoTokenizer.from_pretrained(folder)
-        model = build(folder, len(labels))
-    if layers is not None:
-        model.encoder.encoder.layer = model.encoder.encoder.layer[:layers]
-        model.encoder.config.num_hidden_layers = layers
+        model = build(folder, len(labels), layers)
 
     for parameter in model.encoder.embeddings.parameters():
         parameter.requires_grad = False  # half the weights; the layers above do the reading
@@ -139,7 +138,7 @@ def finetune(
         "items": len(items),
         "share": share,
         "epochs": epochs,
-        "layers": len(model.encoder.encoder.layer),
+        "layers": model.encoder.config.num_hidden_layers,
         "classes": labels,
         "prefix": e5.PREFIX,
         "languages": sorted({i.lang for i in items}),
