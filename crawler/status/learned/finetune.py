@@ -54,6 +54,12 @@ LEARNING_RATE = 5e-5
 BALANCE = 0.75
 """Classes weighted by their rarity to this power: rare statuses are heard, and `none`,
 three in four real items, is not drowned out."""
+SMOOTHING = 0.1
+"""A tenth of each item's target spread over the other statuses. Neighbouring statuses
+part on a word ("talks stalled" against "talks collapsed"), and where the text leaves it
+open a reader fitted to certainty still reads one of them surely; the blend reads the
+encoder's log-probabilities and would take that sureness at its word.
+Fitted on train: dev out of fold 0.735 -> 0.740, test 0.756 -> 0.763."""
 SEED = 0
 
 
@@ -115,7 +121,9 @@ def finetune(
         parameter.requires_grad = False  # half the weights; the layers above do the reading
     counts = np.bincount([index[i.status] for i in items], minlength=len(labels))
     class_weights = (len(items) / (len(labels) * np.maximum(counts, 1))) ** BALANCE
-    loss_of = torch.nn.CrossEntropyLoss(weight=torch.tensor(class_weights, dtype=torch.float32))
+    loss_of = torch.nn.CrossEntropyLoss(
+        weight=torch.tensor(class_weights, dtype=torch.float32), label_smoothing=SMOOTHING
+    )
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=LEARNING_RATE, weight_decay=0.01)
     steps = epochs * ((len(items) + BATCH - 1) // BATCH)
@@ -150,6 +158,7 @@ def finetune(
         "epochs": epochs,
         "layers": model.encoder.config.num_hidden_layers,
         "tokens": tokens,
+        "smoothing": SMOOTHING,
         "classes": labels,
         "prefix": e5.PREFIX,
         "languages": sorted({i.lang for i in items}),
