@@ -51,9 +51,12 @@ from crawler.status.learned.tuned import MAX_TOKENS, TUNED_DIR, text_of
 EPOCHS = 3
 BATCH = 32
 LEARNING_RATE = 5e-5
+"""Chosen on dev among 5e-5, 1e-4 and 2e-4, fitted on train: out of fold 0.740, 0.737 and
+0.734 (test 0.763, 0.763 and 0.751)."""
 BALANCE = 0.75
 """Classes weighted by their rarity to this power: rare statuses are heard, and `none`,
-three in four real items, is not drowned out."""
+three in four real items, is not drowned out. Fitted on train, 1.0 read dev out of fold
+at 0.736 against 0.740 and test at 0.752 against 0.763."""
 SMOOTHING = 0.1
 """A tenth of each item's target spread over the other statuses. Neighbouring statuses
 part on a word ("talks stalled" against "talks collapsed"), and where the text leaves it
