@@ -38,19 +38,21 @@ def test_three_workers_share_twenty_sources(tmp_path, farm, daemons, pg_url):
         {"name": n, "url": farm.feed(n, delay=SLOW if n in slow else 0.0), "interval": "3s"}
         for n in names
     ]
-    workers = []
+    by_agent = {}
     for w in range(WORKERS):
+        agent = f"worker-{w}"
         config = write_config(
             tmp_path / f"worker{w}.toml",
             database=pg_url,
             sources=sources,
             sections={
-                "network": {"allow_private": True, "user_agent": f"worker-{w}"},
+                "network": {"allow_private": True, "user_agent": agent},
                 "web": {"port": 0},
                 "daemon": {"min_interval": "1s", "max_interval": "3s", "lease": f"{LEASE:g}s"},
             },
         )
-        workers.append(daemons(config, "--log-format", "json"))
+        by_agent[agent] = daemons(config, "--log-format", "json")
+    workers = list(by_agent.values())
     for worker in workers:
         worker.started(timeout=60)
     began = time.monotonic() + INTERVAL  # first round of polls settles
@@ -60,16 +62,17 @@ def test_three_workers_share_twenty_sources(tmp_path, farm, daemons, pg_url):
     # worker claims the slow feeds is up to the race for due sources, and waiting for one
     # named worker failed a CI run where worker 0 claimed none for ten seconds.
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not any(farm.busy(n) for n in slow):
+    busy: dict[str, list[str]] = {}
+    while not busy and time.monotonic() < deadline:
         time.sleep(0.01)
-    busy = {n: farm.busy(n) for n in slow}
-    agent = next((a[0] for a in busy.values() if a), None)
-    assert agent, (
+        busy = {n: agents for n in slow if (agents := farm.busy(n))}
+    assert busy, (
         "no worker polled a slow feed",
         sorted((round(h.start - began, 2), h.agent, n) for n in slow for h in farm.of(n))[-30:],
     )
+    agent = next(iter(busy.values()))[0]
     held = [n for n, agents in busy.items() if agent in agents]
-    victim = workers[int(agent.rsplit("-", 1)[1])]
+    victim = by_agent[agent]
     survivors = [w for w in workers if w is not victim]
     victim.proc.send_signal(signal.SIGKILL)
     victim.proc.wait(timeout=10)
