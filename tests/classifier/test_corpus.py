@@ -46,6 +46,21 @@ def test_test_shares_no_week_outlet_or_title_with_train() -> None:
     assert len(corpus.split("all")) == len(train) + len(test) + len(corpus.split("dev"))
 
 
+def test_a_reader_fitted_on_train_and_half_of_dev_has_not_seen_the_other_half() -> None:
+    # The blend is fitted on dev as read by readers cross-fitted on its halves: each
+    # item must come to its reader as unseen coverage does, from a week or an outlet
+    # that reader never learned from.
+    dev = corpus.split("dev")
+    halves = [corpus.split(name) for name in corpus.HALVES]
+    assert sorted(i.id for half in halves for i in half) == sorted(i.id for i in dev)
+    assert min(map(len, halves)) > 0.4 * len(dev)
+    for read, fitted in ((halves[1], "train+dev0"), (halves[0], "train+dev1")):
+        seen = corpus.split(fitted)
+        assert len(seen) == len(corpus.split("train")) + len(dev) - len(read)
+        weeks, outlets = {i.week for i in seen}, {i.outlet for i in seen}
+        assert all(i.week not in weeks or i.outlet not in outlets for i in read)
+
+
 def test_the_corpus_is_spread_over_years_outlets_languages_and_statuses() -> None:
     assert len(ITEMS) >= 4000
     years = Counter(i.year for i in ITEMS)

@@ -33,6 +33,7 @@ from crawler.model import STATUSES
 HERE = Path(__file__).parent
 LANGUAGES = ("en", "ru", "uk")
 SPLITS = ("train", "dev", "test")
+HALVES = ("dev0", "dev1")
 
 
 def title_key(title: str) -> str:
@@ -77,6 +78,14 @@ class SplitRule:
 
     def _held(self, value: str, share: int, of: int) -> bool:
         return zlib.crc32(f"{self.salt}:{value}".encode()) % of < share
+
+    def half(self, item: Item) -> int:
+        """Which half of dev (`dev0`, `dev1`) a dev item is in: by its held-out week, or
+        by its outlet when its outlet is the held-out one, so that no week or outlet
+        is in both halves and a reader fitted on one half reads the other as unseen."""
+        week = self._held(item.week, self.week_share, self.week_of)
+        key = item.week if week else item.outlet
+        return zlib.crc32(f"half:{key}".encode()) % 2
 
     def split(self, item: Item) -> str:
         week = self._held(item.week, self.week_share, self.week_of)
@@ -136,6 +145,13 @@ def items(folder: Path = HERE) -> tuple[Item, ...]:
 
 
 def split(name: str, folder: Path = HERE) -> list[Item]:
-    """The items of one split (`train`, `dev`, `test`), or all of them for `all`."""
+    """The items of one split (`train`, `dev`, `test`), or all of them for `all`; `dev0`
+    and `dev1` are dev's halves (`SplitRule.half`), and names joined by `+` the union of
+    their splits (`train+dev0`: what a reader cross-fitted for the blend learns from)."""
+    if "+" in name:
+        return [i for part in name.split("+") for i in split(part, folder)]
     rule = split_rule(folder)
+    if name in HALVES:
+        half = HALVES.index(name)
+        return [i for i in items(folder) if rule.split(i) == "dev" and rule.half(i) == half]
     return [i for i in items(folder) if name == "all" or rule.split(i) == name]
