@@ -197,7 +197,7 @@ def train(
         import sklearn  # noqa: F401
     except ImportError:
         fail("training needs scikit-learn: pip install 'peacewatch[train]'")
-    from crawler.status.learned.train import fit_and_save, heldout
+    from crawler.status.learned.train import fit_and_save
 
     settings = settings_or_exit(config)
     topic = settings.topics[0]
@@ -209,10 +209,10 @@ def train(
     scratch = Path(tempfile.mkdtemp(prefix="peacewatch-train-"))
     with err_console.status("fitting on the corpus's train split…"):
         fit_and_save(scratch / "before.npz", corpus_dir=corpus_dir)
-        before = heldout(scratch / "before.npz", corpus_dir)
+        before = _heldout(scratch / "before.npz", corpus_dir)
     with err_console.status(f"fitting with {len(extra)} labelled item(s)…"):
         fitted = fit_and_save(scratch / "after.npz", extra=extra, corpus_dir=corpus_dir)
-        after = heldout(scratch / "after.npz", corpus_dir)
+        after = _heldout(scratch / "after.npz", corpus_dir)
     taken = accept or after["macro_f1"] + TOLERANCE >= before["macro_f1"]
     if taken:
         with err_console.status("refitting on every item…"):
@@ -252,3 +252,32 @@ def train(
             )
     if not taken:
         raise typer.Exit(1)
+
+
+def _heldout(path: Path, corpus_dir: Path | None = None) -> dict[str, float]:
+    """The model at `path` on the corpus's test split, behind the default topic's gate:
+    status macro-F1 (over the statuses present) and relevance precision and recall."""
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    from crawler.settings import TopicSettings
+    from crawler.status import corpus
+    from crawler.status.learned.model import LearnedReader
+    from crawler.status.relevance import RelevanceGate
+
+    reader = LearnedReader(path, tuned=None)  # the shipped encoder has seen the test split
+    gate = RelevanceGate(TopicSettings(), reader)
+    items = corpus.split("test", corpus_dir or corpus.HERE)
+    relevant = [gate.is_relevant(i.title, i.text, i.lang) for i in items]
+    predicted = [
+        reader(i.title, i.text, i.lang).status if r else "none"
+        for i, r in zip(items, relevant, strict=True)
+    ]
+    gold = [i.status for i in items]
+    present = sorted(set(gold))
+    truth = [i.relevant for i in items]
+    return {
+        "items": len(items),
+        "macro_f1": round(float(f1_score(gold, predicted, labels=present, average="macro")), 4),
+        "relevance_precision": round(float(precision_score(truth, relevant)), 4),
+        "relevance_recall": round(float(recall_score(truth, relevant)), 4),
+    }

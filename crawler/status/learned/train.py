@@ -3,9 +3,11 @@
 Needs the `train` extra (scikit-learn). Fits on the corpus's `train` split, and picks
 the relevance threshold and calibrates both heads' temperatures on `dev`. `--all` then
 refits on every item for the model that ships; its figures are the train-only fit's,
-measured on `test`, since a model cannot be measured on what it learned from.
+measured on `test`, since a model cannot be measured on what it learned from. `--on`
+refits on a part of the corpus instead, for the blend's readings of dev (`blend`).
 
     python -m crawler.status.learned.train --all      # the shipped model, from every item
+    python -m crawler.status.learned.train --on train+dev0 --out /tmp/ng-dev0.npz
     python -m tests.eval.status --split test --reader model   # its figures (train-only fit)
 """
 
@@ -16,7 +18,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -155,7 +157,6 @@ def calibrate(head: Head, x, labels: list[str]) -> Head:  # type: ignore[no-unty
     index = {c: i for i, c in enumerate(head.classes)}
     if logits.shape[1] == 1:
         logits = np.hstack([np.zeros_like(logits), logits])
-        index = {c: i for i, c in enumerate(head.classes)}
     gold = np.array([index[label] for label in labels])
 
     def loss(t: float) -> float:
@@ -352,6 +353,7 @@ def fit_and_save(
     everything: bool = False,
     heldout_fit: Fitted | None = None,
     corpus_dir: Path | None = None,
+    refit_on: str | None = None,
 ) -> Fitted:
     """Fit on `train` plus `extra`, calibrate on `dev`, and write the model to `path`.
 
@@ -360,7 +362,8 @@ def fit_and_save(
     relevance threshold that held-out `dev` chose for the train-only fit; `heldout_fit`
     is that fit when the caller has made it already (`peacewatch train` has), so it is
     not made twice. `corpus_dir` is a corpus in the shipped one's layout to fit on
-    instead of it.
+    instead of it. `refit_on` refits the same way on one split (`train+dev0`: a reader
+    cross-fitted for the blend, `blend.fit_crossed`).
     """
     from crawler.status import corpus
 
@@ -379,54 +382,29 @@ def fit_and_save(
         "corpus_items": len(corpus.items(folder)),
         "rule_weight": rule_weight,
     }
-    if everything:
-        full = fit(featurizer, examples_of(corpus.items(folder)) + list(extra), [], rule_weight)
-        fitted = Fitted(
-            full.vocabulary,
-            _with_temperature(full.status, fitted.status.temperature),
-            _with_temperature(full.relevant, fitted.relevant.temperature),
-            fitted.threshold,
-            _with_temperature(full.screen, fitted.screen.temperature),
-            fitted.screen_threshold,
-            fitted.headline_threshold,
-            fitted.language_thresholds,
-        )
-        meta["fitted_on"] = "train+dev+test"
+    if everything or refit_on:
+        name = "all" if everything else str(refit_on)
+        examples = examples_of(corpus.split(name, folder)) + list(extra)
+        fitted = refit(fitted, fit(featurizer, examples, [], rule_weight))
+        meta["fitted_on"] = "train+dev+test" if everything else name
     save(fitted, path, meta)
     return fitted
 
 
-def heldout(path: Path, corpus_dir: Path | None = None) -> dict[str, float]:
-    """The model at `path` on the corpus's test split, behind the default topic's gate:
-    status macro-F1 (over the statuses present) and relevance precision and recall."""
-    from sklearn.metrics import f1_score, precision_score, recall_score
+def refit(heldout: Fitted, full: Fitted) -> Fitted:
+    """`full`'s heads, fitted with nothing held out, with the temperatures and thresholds
+    that dev chose for `heldout`, the train-only fit."""
 
-    from crawler.settings import TopicSettings
-    from crawler.status import corpus
-    from crawler.status.learned.model import LearnedReader
-    from crawler.status.relevance import RelevanceGate
+    def cooled(head: Head, like: Head) -> Head:
+        return replace(head, temperature=like.temperature)
 
-    reader = LearnedReader(path, tuned=None)  # the shipped encoder has seen the test split
-    gate = RelevanceGate(TopicSettings(), reader)
-    items = corpus.split("test", corpus_dir or corpus.HERE)
-    relevant = [gate.is_relevant(i.title, i.text, i.lang) for i in items]
-    predicted = [
-        reader(i.title, i.text, i.lang).status if r else "none"
-        for i, r in zip(items, relevant, strict=True)
-    ]
-    gold = [i.status for i in items]
-    present = sorted(set(gold))
-    truth = [i.relevant for i in items]
-    return {
-        "items": len(items),
-        "macro_f1": round(float(f1_score(gold, predicted, labels=present, average="macro")), 4),
-        "relevance_precision": round(float(precision_score(truth, relevant)), 4),
-        "relevance_recall": round(float(recall_score(truth, relevant)), 4),
-    }
-
-
-def _with_temperature(head: Head, temperature: float) -> Head:
-    return Head(head.classes, head.coef, head.intercept, temperature)
+    return replace(
+        heldout,
+        vocabulary=full.vocabulary,
+        status=cooled(full.status, heldout.status),
+        relevant=cooled(full.relevant, heldout.relevant),
+        screen=cooled(full.screen, heldout.screen),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -436,8 +414,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="refit on every item, for shipping")
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL, help="the model file to write")
     parser.add_argument("--rule-weight", type=float, default=RULE_WEIGHT)
+    parser.add_argument(
+        "--on",
+        choices=("train+dev0", "train+dev1", "train+dev"),
+        help="refit on this split, calibrated as the train-only fit (for the blend)",
+    )
     args = parser.parse_args(argv)
-    fitted = fit_and_save(args.out, args.rule_weight, everything=args.all)
+    fitted = fit_and_save(args.out, args.rule_weight, everything=args.all, refit_on=args.on)
     size = args.out.stat().st_size / 1e6
     print(
         f"wrote {args.out} ({size:.1f} MB, {len(fitted.vocabulary.ids)} features, "
