@@ -220,7 +220,7 @@ def train(
             if target.exists():
                 target.replace(target.with_name(target.stem + ".prev.npz"))
             fit_and_save(
-                target, extra=extra, everything=True, heldout_fit=fitted, corpus_dir=corpus_dir
+                target, extra=extra, refit_on="all", heldout_fit=fitted, corpus_dir=corpus_dir
             )
     result = {
         "labelled": len(extra),

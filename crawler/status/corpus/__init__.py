@@ -34,6 +34,9 @@ HERE = Path(__file__).parent
 LANGUAGES = ("en", "ru", "uk")
 SPLITS = ("train", "dev", "test")
 HALVES = ("dev0", "dev1")
+CROSS_FITS = (*(f"train+{half}" for half in HALVES), "train+dev")
+"""What readers cross-fitted for the blend learn from: train and one half of dev, each
+then reading the other half; train and all of dev for the reader measured beside them."""
 
 
 def title_key(title: str) -> str:

@@ -215,12 +215,12 @@ def optimise(graph: Path, into: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from crawler.status import corpus
+
     parser = argparse.ArgumentParser(
         prog="python -m crawler.status.learned.finetune", description=__doc__.splitlines()[0]
     )
-    parser.add_argument(
-        "--split", choices=("train", "train+dev0", "train+dev1", "train+dev", "all"), default="all"
-    )
+    parser.add_argument("--split", choices=("train", *corpus.CROSS_FITS, "all"), default="all")
     parser.add_argument("--out", type=Path, default=TUNED_DIR)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument(

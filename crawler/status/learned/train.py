@@ -350,20 +350,19 @@ def fit_and_save(
     path: Path,
     rule_weight: float = RULE_WEIGHT,
     extra: Sequence[Example] = (),
-    everything: bool = False,
+    refit_on: str | None = None,
     heldout_fit: Fitted | None = None,
     corpus_dir: Path | None = None,
-    refit_on: str | None = None,
 ) -> Fitted:
     """Fit on `train` plus `extra`, calibrate on `dev`, and write the model to `path`.
 
-    With `everything`, the heads are then refitted on every corpus item plus `extra`
-    (what ships: more real coverage reads better), keeping the temperatures and the
-    relevance threshold that held-out `dev` chose for the train-only fit; `heldout_fit`
-    is that fit when the caller has made it already (`peacewatch train` has), so it is
-    not made twice. `corpus_dir` is a corpus in the shipped one's layout to fit on
-    instead of it. `refit_on` refits the same way on one split (`train+dev0`: a reader
-    cross-fitted for the blend, `blend.fit_crossed`).
+    With `refit_on`, the heads are then refitted on that split plus `extra` (`all`, every
+    corpus item: what ships, since more real coverage reads better; `train+dev0`, a
+    reader cross-fitted for the blend, `blend.fit_crossed`), keeping the temperatures and
+    the relevance threshold that held-out `dev` chose for the train-only fit;
+    `heldout_fit` is that fit when the caller has made it already (`peacewatch train`
+    has), so it is not made twice. `corpus_dir` is a corpus in the shipped one's layout
+    to fit on instead of it.
     """
     from crawler.status import corpus
 
@@ -382,11 +381,10 @@ def fit_and_save(
         "corpus_items": len(corpus.items(folder)),
         "rule_weight": rule_weight,
     }
-    if everything or refit_on:
-        name = "all" if everything else str(refit_on)
-        examples = examples_of(corpus.split(name, folder)) + list(extra)
+    if refit_on:
+        examples = examples_of(corpus.split(refit_on, folder)) + list(extra)
         fitted = refit(fitted, fit(featurizer, examples, [], rule_weight))
-        meta["fitted_on"] = "train+dev+test" if everything else name
+        meta["fitted_on"] = "train+dev+test" if refit_on == "all" else refit_on
     save(fitted, path, meta)
     return fitted
 
@@ -408,6 +406,8 @@ def refit(heldout: Fitted, full: Fitted) -> Fitted:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from crawler.status import corpus
+
     parser = argparse.ArgumentParser(
         prog="python -m crawler.status.learned.train", description=__doc__.splitlines()[0]
     )
@@ -416,11 +416,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rule-weight", type=float, default=RULE_WEIGHT)
     parser.add_argument(
         "--on",
-        choices=("train+dev0", "train+dev1", "train+dev"),
+        choices=corpus.CROSS_FITS,
         help="refit on this split, calibrated as the train-only fit (for the blend)",
     )
     args = parser.parse_args(argv)
-    fitted = fit_and_save(args.out, args.rule_weight, everything=args.all, refit_on=args.on)
+    refit_on = "all" if args.all else args.on
+    fitted = fit_and_save(args.out, args.rule_weight, refit_on=refit_on)
     size = args.out.stat().st_size / 1e6
     print(
         f"wrote {args.out} ({size:.1f} MB, {len(fitted.vocabulary.ids)} features, "
